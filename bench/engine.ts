@@ -1,0 +1,98 @@
+/**
+ * Benchmarks one database engine in its own process (so memory figures belong to that engine):
+ * imports the synthetic register and events, computes due lists, and times a bare count(*) over
+ * the events table as the floor. Prints one `RESULT {json}` line for bench/run.ts.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { openDatabase, rowsOf } from '../src/db/client.js';
+import { computeDue } from '../src/domain/due.js';
+import { loadRuleSet } from '../src/rules/load.js';
+import { importEvents } from '../src/imports/events-import.js';
+import { importRegister } from '../src/imports/register-import.js';
+import { dueList, findTeamId } from '../src/register/due-list.js';
+import { loadPatientStates } from '../src/register/register-state.js';
+
+const [engine, dataDir, today] = process.argv.slice(2) as ['pglite' | 'postgres', string, string];
+const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://closedloop:closedloop@127.0.0.1:5432/closedloop_test';
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const value = await fn();
+  return [value, performance.now() - started];
+}
+
+async function repeat(times: number, fn: () => Promise<unknown>): Promise<{ median: number; min: number; max: number }> {
+  await fn(); // warm-up: plans cached, pages in memory
+  const runs: number[] = [];
+  for (let i = 0; i < times; i++) runs.push((await timed(fn))[1]);
+  runs.sort((a, b) => a - b);
+  return { median: runs[Math.floor(runs.length / 2)]!, min: runs[0]!, max: runs[runs.length - 1]! };
+}
+
+const progress = (label: string) => (done: number, total?: number, phase?: string) => {
+  if (done % 500_000 === 0 || done === total) process.stderr.write(`  [${engine}] ${label} ${phase ?? ''} ${done.toLocaleString('en-GB')}\n`);
+};
+
+async function main() {
+  const loaded = loadRuleSet();
+  if (!loaded.ok) throw new Error(loaded.message);
+  const ruleSet = loaded.ruleSet;
+
+  let url: string | undefined;
+  let dbName: string | undefined;
+  let pgDir: string | undefined;
+  if (engine === 'postgres') {
+    dbName = `closedloop_bench_${crypto.randomBytes(4).toString('hex')}`;
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`CREATE DATABASE "${dbName}"`);
+    await admin.end();
+    const u = new URL(adminUrl);
+    u.pathname = `/${dbName}`;
+    url = u.toString();
+  } else {
+    pgDir = `${dataDir}/pglite-${process.pid}`;
+    fs.rmSync(pgDir, { recursive: true, force: true });
+  }
+  const [handle, openMs] = await timed(() => openDatabase({ url, dataDir: pgDir }));
+  const { db } = handle;
+  try {
+    const [reg, registerMs] = await timed(() => importRegister(db, `${dataDir}/register.csv`, { ruleSet, today, onProgress: progress('register') }));
+    if (!reg.ok) throw new Error(`register import failed: ${reg.message}`);
+    const [ev, eventsMs] = await timed(() => importEvents(db, `${dataDir}/events.csv`, { today, onProgress: progress('events') }));
+    if (!ev.ok) throw new Error(`events import failed: ${ev.message}`);
+    const eventRows = Number(rowsOf<{ n: string | number }>(await db.execute(sql`SELECT count(*) AS n FROM monitoring_events`))[0]?.n);
+    const registerRows = Number(rowsOf<{ n: string | number }>(await db.execute(sql`SELECT count(*) AS n FROM prescriptions`))[0]?.n);
+
+    const team = await findTeamId(db, 'Team 01');
+    if (!team.ok) throw new Error(team.message);
+    const requirements = computeDue(await loadPatientStates(db, { asOf: today }, ruleSet), ruleSet, today).length;
+    const oneTeam = await repeat(7, () => dueList(db, ruleSet, { team: 'Team 01', asOf: today, status: 'due' }));
+    const allTeams = await repeat(3, () => dueList(db, ruleSet, { asOf: today, status: 'due' }));
+    const floor = await repeat(7, () => db.execute(sql`SELECT count(*) FROM monitoring_events`));
+    const overdue = await dueList(db, ruleSet, { asOf: today, status: 'overdue' });
+
+    clearInterval(sampler);
+    const result = {
+      engine, openMs, registerRows, registerMs, eventRows, eventsMs, requirements,
+      overdue: overdue.ok ? overdue.value.length : -1,
+      oneTeam, allTeams, floor, peakRssMb: Math.round(peakRss / 1048576),
+    };
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  } finally {
+    await handle.close();
+    if (dbName) {
+      const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      await admin.end();
+    }
+    if (pgDir) fs.rmSync(pgDir, { recursive: true, force: true });
+  }
+}
+
+await main();

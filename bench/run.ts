@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: generates a synthetic register (default 100,000 patients, ~2,000,000 events),
+ * then runs bench/engine.ts once per engine in a fresh process and prints the figures side by side
+ * with the floor (a bare count(*) over the events table) measured in the same run.
+ *
+ * Options: --patients N (default 100000), --engines pglite,postgres. PostgreSQL needs a role that
+ * may CREATE DATABASE: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the CI test role.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { todayIn } from '../src/domain/dates.js';
+import { loadRuleSet } from '../src/rules/load.js';
+import { generateRegister } from './generate.js';
+
+const { values } = parseArgs({ options: { patients: { type: 'string', default: '100000' }, engines: { type: 'string', default: 'postgres,pglite' } } });
+const patients = Number(values.patients);
+const engines = values.engines.split(',').filter((e): e is 'pglite' | 'postgres' => e === 'pglite' || e === 'postgres');
+const today = todayIn('Europe/London', new Date());
+const dir = `.bench/register-${patients}-${today}`;
+
+const rules = loadRuleSet();
+if (!rules.ok) throw new Error(rules.message);
+if (!fs.existsSync(`${dir}/events.csv`)) {
+  console.log(`Generating ${patients.toLocaleString('en-GB')} synthetic patients in ${dir} …`);
+  const started = performance.now();
+  const generated = await generateRegister(rules.ruleSet, { patients, teams: 50, eventsPerPatient: 20, today, dir });
+  console.log(`  ${generated.prescriptions.toLocaleString('en-GB')} prescriptions, ${generated.events.toLocaleString('en-GB')} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+type Stat = { median: number; min: number; max: number };
+type EngineResult = {
+  engine: string; openMs: number; registerRows: number; registerMs: number; eventRows: number; eventsMs: number;
+  requirements: number; overdue: number; oneTeam: Stat; allTeams: Stat; floor: Stat; peakRssMb: number;
+};
+
+const results: EngineResult[] = [];
+for (const engine of engines) {
+  console.log(`\nRunning ${engine} …`);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/engine.ts', engine, dir, today], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (child.status !== 0 || !line) {
+    console.error(`${engine} failed (exit ${child.status}).`);
+    process.exitCode = 1;
+    continue;
+  }
+  results.push(JSON.parse(line.slice(7)) as EngineResult);
+}
+
+const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 0)} ms`;
+const rate = (rows: number, millis: number) => `${Math.round(rows / (millis / 1000)).toLocaleString('en-GB')} /s`;
+const rows: [string, (r: EngineResult) => string, string][] = [
+  ['open + migrate', (r) => ms(r.openMs), ''],
+  ['register rows imported', (r) => r.registerRows.toLocaleString('en-GB'), ''],
+  ['register import', (r) => `${ms(r.registerMs)} (${rate(r.registerRows, r.registerMs)})`, ''],
+  ['events imported', (r) => r.eventRows.toLocaleString('en-GB'), ''],
+  ['events import', (r) => `${ms(r.eventsMs)} (${rate(r.eventRows, r.eventsMs)})`, '≥ 20,000 /s (PostgreSQL)'],
+  ['requirements (patient × drug × test)', (r) => r.requirements.toLocaleString('en-GB'), ''],
+  ['overdue or never done', (r) => r.overdue.toLocaleString('en-GB'), ''],
+  ['due list, one team (median of 7)', (r) => `${ms(r.oneTeam.median)} (min ${ms(r.oneTeam.min)}, max ${ms(r.oneTeam.max)})`, '≤ 50 ms (PostgreSQL)'],
+  ['due list, all teams (median of 3)', (r) => `${ms(r.allTeams.median)} (min ${ms(r.allTeams.min)}, max ${ms(r.allTeams.max)})`, '≤ 2,000 ms (PostgreSQL)'],
+  ['FLOOR: SELECT count(*) FROM events (median of 7)', (r) => ms(r.floor.median), ''],
+  ['all-teams due list ÷ floor', (r) => `${(r.allTeams.median / r.floor.median).toFixed(1)}×`, ''],
+  ['peak process memory (RSS)', (r) => `${r.peakRssMb} MB`, '≤ 1,024 MB'],
+];
+const width = Math.max(...rows.map(([label]) => label.length));
+const colWidth = 44;
+console.log(`\nclosedloop bench: ${patients.toLocaleString('en-GB')} patients, as of ${today}, ${new Date().toISOString()}`);
+console.log(`${'measure'.padEnd(width)}  ${results.map((r) => r.engine.padEnd(colWidth)).join('')}target`);
+for (const [label, fmt, target] of rows) {
+  console.log(`${label.padEnd(width)}  ${results.map((r) => fmt(r).padEnd(colWidth)).join('')}${target}`);
+}
+const pg = results.find((r) => r.engine === 'postgres');
+if (pg) {
+  const checks: [string, boolean][] = [
+    ['events import ≥ 20,000/s', pg.eventRows / (pg.eventsMs / 1000) >= 20_000],
+    ['one team ≤ 50 ms', pg.oneTeam.median <= 50],
+    ['all teams ≤ 2 s', pg.allTeams.median <= 2000],
+    ['memory ≤ 1 GB', pg.peakRssMb <= 1024],
+  ];
+  console.log(`\nPostgreSQL targets: ${checks.map(([name, met]) => `${met ? 'MET' : 'MISSED'} ${name}`).join('; ')}`);
+}

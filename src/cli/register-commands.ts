@@ -1,0 +1,185 @@
+/**
+ * Register commands: migrate, import, due, results, rules.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { isIsoDate } from '../domain/dates.js';
+import type { DueItem } from '../domain/due.js';
+import { describeRule, listRules } from '../domain/rules/describe.js';
+import { importEvents } from '../imports/events-import.js';
+import { formatProblems, type ImportSummary, type UpsertCounts } from '../imports/problems.js';
+import { importRegister } from '../imports/register-import.js';
+import { dueList } from '../register/due-list.js';
+import { resultsList } from '../register/results-list.js';
+import type { CliContext } from './context.js';
+import { renderCsv, renderTable } from './format.js';
+import { progressPrinter } from './progress.js';
+import type { CommandSpec } from './registry.js';
+
+const isoDate = z.string().refine(isIsoDate, 'use a real date written YYYY-MM-DD');
+
+function requireRules(ctx: CliContext) {
+  const rules = ctx.ruleSet();
+  if (!rules.ok) {
+    ctx.io.err(`${rules.message}\nFix the rules file named in RULES_FILE, or unset RULES_FILE to use the default rules.`);
+    return null;
+  }
+  return rules.value.ruleSet;
+}
+
+export const migrateCommand: CommandSpec = {
+  name: 'migrate',
+  usage: 'migrate',
+  summary: 'Create or upgrade the database schema (also done automatically on start).',
+  async run(ctx) {
+    const handle = await ctx.database();
+    ctx.io.out(`Database is up to date (${handle.describe}).`);
+    return 0;
+  },
+};
+
+export const importCommand: CommandSpec = {
+  name: 'import',
+  usage: 'import register FILE | import events FILE',
+  summary: 'Import a register or events CSV (all-or-nothing; re-importing changes nothing).',
+  options: {},
+  async run(ctx, { positionals }) {
+    const [kind, file] = positionals;
+    if ((kind !== 'register' && kind !== 'events') || !file) {
+      ctx.io.err('Usage: closedloop import register FILE | closedloop import events FILE\nSee docs/import-formats.md for the columns.');
+      return 2;
+    }
+    const ruleSet = requireRules(ctx);
+    if (!ruleSet) return 1;
+    const { db } = await ctx.database();
+    const label = path.basename(file);
+    const onProgress = progressPrinter(ctx.io, label);
+    const started = Date.now();
+    const result = kind === 'register'
+      ? await importRegister(db, file, { ruleSet, today: ctx.today(), onProgress })
+      : await importEvents(db, file, { today: ctx.today(), onProgress });
+    if (!result.ok) {
+      ctx.io.err(result.message);
+      if (result.problems.length > 0) ctx.io.err(formatProblems(result.problems, label).join('\n'));
+      ctx.io.err('Nothing was imported. Correct the rows above and run the import again.');
+      return 1;
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    ctx.io.out(`${label}: ${describeSummary(result.summary)} in ${seconds} s.`);
+    return 0;
+  },
+};
+
+function counts(label: string, c: UpsertCounts): string {
+  return `${label}: ${c.inserted} new, ${c.updated} updated, ${c.unchanged} unchanged`;
+}
+
+function describeSummary(summary: ImportSummary): string {
+  if (summary.kind === 'events') {
+    return `${summary.rows} rows: ${summary.inserted} events added, ${summary.alreadyPresent} already recorded`;
+  }
+  return [`${summary.rows} rows`, `${summary.teamsCreated} teams created`, counts('patients', summary.patients),
+    counts('prescriptions', summary.prescriptions), counts('responsibilities', summary.responsibilities)].join('; ');
+}
+
+const dueOptions = z.object({
+  team: z.string().min(1).optional(),
+  'as-of': isoDate.optional(),
+  status: z.enum(['overdue', 'due', 'all']).default('due'),
+  format: z.enum(['table', 'json', 'csv']).default('table'),
+});
+
+function dueJson(item: DueItem) {
+  return {
+    patient_ref: item.patientRef, drug: item.drug, test: item.test, last_done: item.lastDone, due_on: item.dueOn,
+    status: item.status, days_overdue: item.daysOverdue, responsible: item.responsible,
+    rule: item.ruleId, basis: item.basis, sources: item.sources.map((s) => [s.title, s.section].filter(Boolean).join(', ')),
+    waiver: item.waiver,
+  };
+}
+
+function responsibleText(item: DueItem): string {
+  if (!item.responsible) return 'NOBODY: assign in the register';
+  const { org, name, staff } = item.responsible;
+  return [name ? `${org} (${name})` : org, staff].filter(Boolean).join(' / ');
+}
+
+export const dueCommand: CommandSpec = {
+  name: 'due',
+  usage: 'due [--team T] [--as-of YYYY-MM-DD] [--status overdue|due|all] [--format table|json|csv]',
+  summary: 'Tests due, overdue or never done, with who is responsible for each.',
+  options: { team: { type: 'string' }, 'as-of': { type: 'string' }, status: { type: 'string' }, format: { type: 'string' } },
+  schema: dueOptions,
+  async run(ctx, { values }) {
+    const opts = dueOptions.parse(values);
+    const ruleSet = requireRules(ctx);
+    if (!ruleSet) return 1;
+    const { db } = await ctx.database();
+    const asOf = opts['as-of'] ?? ctx.today();
+    const result = await dueList(db, ruleSet, { team: opts.team, asOf, status: opts.status });
+    if (!result.ok) { ctx.io.err(result.message); return 1; }
+    const items = result.value;
+    if (opts.format === 'json') { ctx.io.out(JSON.stringify(items.map(dueJson), null, 2)); return 0; }
+    const headers = ['patient_ref', 'drug', 'test', 'last_done', 'due_on', 'status', 'days_overdue', 'responsible'];
+    const rows = items.map((i) => [i.patientRef, i.drug, i.test, i.lastDone ?? 'never', i.dueOn, i.status, i.daysOverdue, responsibleText(i)]);
+    if (opts.format === 'csv') { ctx.io.out(renderCsv(headers, rows)); return 0; }
+    ctx.io.out(items.length === 0
+      ? `Nothing ${opts.status === 'overdue' ? 'overdue' : 'due'} as of ${asOf}${opts.team ? ` for ${opts.team}` : ''}.`
+      : `${renderTable(headers, rows)}\n\n${items.length} item(s) as of ${asOf} (rules ${ruleSet.version}).`);
+    return 0;
+  },
+};
+
+const resultsOptions = z.object({
+  flagged: z.boolean().default(false),
+  team: z.string().min(1).optional(),
+  'as-of': isoDate.optional(),
+  days: z.coerce.number().int().min(1).max(3660).default(30),
+  format: z.enum(['table', 'json']).default('table'),
+});
+
+export const resultsCommand: CommandSpec = {
+  name: 'results',
+  usage: 'results [--flagged] [--team T] [--as-of YYYY-MM-DD] [--days N] [--format table|json]',
+  summary: 'Recent results rated green, amber or red, with the reason (default: last 30 days).',
+  options: { flagged: { type: 'boolean' }, team: { type: 'string' }, 'as-of': { type: 'string' }, days: { type: 'string' }, format: { type: 'string' } },
+  schema: resultsOptions,
+  async run(ctx, { values }) {
+    const opts = resultsOptions.parse(values);
+    const ruleSet = requireRules(ctx);
+    if (!ruleSet) return 1;
+    const { db } = await ctx.database();
+    const asOf = opts['as-of'] ?? ctx.today();
+    const result = await resultsList(db, ruleSet, { team: opts.team, asOf, days: opts.days, flaggedOnly: opts.flagged });
+    if (!result.ok) { ctx.io.err(result.message); return 1; }
+    const rows = result.value;
+    if (opts.format === 'json') {
+      ctx.io.out(JSON.stringify(rows.map((r) => ({ patient_ref: r.patientRef, test: r.test, value: r.value, unit: r.unit, taken_on: r.takenOn, flag: r.flag, reason: r.reason })), null, 2));
+      return 0;
+    }
+    ctx.io.out(rows.length === 0
+      ? `No ${opts.flagged ? 'flagged ' : ''}results in the ${opts.days} days to ${asOf}.`
+      : renderTable(['patient_ref', 'test', 'value', 'unit', 'taken_on', 'flag', 'reason'],
+        rows.map((r) => [r.patientRef, r.test, r.value, r.unit, r.takenOn, r.flag.toUpperCase(), r.reason])));
+    return 0;
+  },
+};
+
+export const rulesCommand: CommandSpec = {
+  name: 'rules',
+  usage: 'rules [DRUG]',
+  summary: 'The monitoring rules in force, or one drug\'s rule with its sources.',
+  async run(ctx, { positionals }) {
+    const ruleSet = requireRules(ctx);
+    if (!ruleSet) return 1;
+    const [drug] = positionals;
+    if (!drug) { ctx.io.out(listRules(ruleSet)); return 0; }
+    const text = describeRule(ruleSet, drug);
+    if (!text) {
+      ctx.io.err(`No rule covers "${drug}". Run "closedloop rules" to list the drugs and brands that are monitored.`);
+      return 1;
+    }
+    ctx.io.out(text);
+    return 0;
+  },
+};

@@ -1,0 +1,185 @@
+/**
+ * Plain-text descriptions of the rule set for `closedloop rules [DRUG]`: what is monitored, how
+ * often, what a result is flagged against, and where every value came from. A pharmacist or the
+ * clinical safety officer reads this to check the data against its sources, so nothing is
+ * summarised away: every note and every citation (section, URL, version) is printed.
+ */
+import { describeDuration } from '../durations.js';
+import { canonicalUnit } from '../units.js';
+import type { TestKey } from '../test-keys.js';
+import { buildDrugIndex, normaliseDrugName, resolveDrug } from './drugs.js';
+import type { Modifier, MonitoringRule, Phase, RuleSet, Source, TestSchedule } from './schema.js';
+
+const ORG_WORDS = { gp_practice: 'GP practice', mh_trust: 'mental health trust', hospital_clinic: 'hospital clinic' } as const;
+
+/** "Rules 2026.11.0 (effective 2026-11-01): not signed off — …" */
+export function ruleSetHeader(ruleSet: RuleSet): string {
+  const head = `Rules ${ruleSet.version} (effective ${ruleSet.effectiveFrom})`;
+  const s = ruleSet.signOff;
+  return s
+    ? `${head}: signed off by ${s.by} (${s.role}) on ${s.on}`
+    : `${head}: not signed off — a clinical safety officer must sign off before go-live`;
+}
+
+/** Numbers each distinct source in order of first citation, for a reference list at the end. */
+class Citations {
+  private readonly order = new Map<string, { n: number; source: Source }>();
+  cite(sources: readonly Source[]): string {
+    const ns = sources.map((source) => {
+      const key = JSON.stringify([source.title, source.section, source.url, source.version]);
+      let entry = this.order.get(key);
+      if (!entry) this.order.set(key, (entry = { n: this.order.size + 1, source }));
+      return entry.n;
+    });
+    return ns.length > 0 ? ` [${ns.join(', ')}]` : '';
+  }
+  list(): string[] {
+    return [...this.order.values()].map(({ n, source }) => {
+      const parts = [source.title, source.section, source.url, source.version ? `version ${source.version}` : undefined];
+      return `  [${n}] ${parts.filter((p) => p !== undefined).join(' — ')}`;
+    });
+  }
+}
+
+function untilWords(until: string): string {
+  const unit = ({ d: 'day', w: 'week', m: 'month', y: 'year' } as const)[until.slice(-1) as 'd' | 'w' | 'm' | 'y'];
+  return `${unit} ${until.slice(0, -1)}`;
+}
+
+/** [{until:'18w', every:'1w'}, {every:'4w'}] → "every 1 week until week 18, then every 4 weeks". */
+export function describePhases(phases: readonly Phase[]): string {
+  const parts = phases.map((p) => {
+    const what = p.every === null ? 'no routine monitoring' : `every ${describeDuration(p.every)}`;
+    return p.until ? `${what} until ${untilWords(p.until)}` : what;
+  });
+  const last = phases[phases.length - 1];
+  if (last?.until) parts.push('stops');
+  return parts.join(', then ');
+}
+
+function unitOf(analyte: TestKey): string {
+  return canonicalUnit(analyte) ?? '';
+}
+
+function describeCondition(modifier: Modifier, ruleSet: RuleSet): string {
+  const w = modifier.when;
+  switch (w.kind) {
+    case 'age_at_least': return `aged ${w.years} or over`;
+    case 'latest_value': return `latest ${w.analyte} ${w.op} ${w.value} ${unitOf(w.analyte)}`.trimEnd();
+    case 'falling': return `${w.analyte} lower than the previous result${w.minDrop > 0 ? ` by more than ${w.minDrop} ${unitOf(w.analyte)}` : ''}`;
+    case 'co_prescribed': {
+      // Group interacting drugs ("ACE inhibitor: ramipril, lisinopril") so the line stays readable.
+      const groups = new Map<string, string[]>();
+      for (const key of w.drugs) {
+        const group = ruleSet.interactingDrugs.find((d) => d.key === key)?.group ?? 'monitored drug';
+        groups.set(group, [...(groups.get(group) ?? []), key]);
+      }
+      return `co-prescribed ${[...groups].map(([g, keys]) => `${g} (${keys.join(', ')})`).join('; ')}`;
+    }
+  }
+}
+
+function describeModifier(modifier: Modifier, ruleSet: RuleSet, cites: Citations): string {
+  const effect = modifier.maxEvery
+    ? `at least every ${describeDuration(modifier.maxEvery)}`
+    : `every (latest ${modifier.everyMonthsFromValue!.analyte} ÷ ${modifier.everyMonthsFromValue!.divisor}) months, at least ${modifier.everyMonthsFromValue!.minMonths}`;
+  return `${effect} while ${describeCondition(modifier, ruleSet)} — ${modifier.description} [${modifier.id}]${cites.cite(modifier.sources)}`;
+}
+
+function describeTest(test: TestSchedule, ruleSet: RuleSet, cites: Citations): string[] {
+  const schedule = test.phases.length === 0 ? 'baseline only' : `${test.baseline ? 'baseline before starting, then ' : ''}${describePhases(test.phases)}`;
+  const stop = test.continueAfterStop ? `; continues for ${describeDuration(test.continueAfterStop)} after the drug is stopped` : '';
+  const lines = [`  ${test.test}: ${schedule}${stop}${cites.cite(test.sources)}`];
+  if (test.afterDoseChange.length > 0) lines.push(`      after a dose change: ${describePhases(test.afterDoseChange)} (counted from the change)`);
+  for (const m of test.modifiers) lines.push(`      ${describeModifier(m, ruleSet, cites)}`);
+  if (test.note) lines.push(`      note: ${test.note}`);
+  return lines;
+}
+
+function applies(appliesTo: 'all' | string[], ruleId: string): boolean {
+  return appliesTo === 'all' || appliesTo.includes(ruleId);
+}
+
+function describeDrugs(rule: MonitoringRule): string {
+  return rule.drugs.map((d) => {
+    const extra = [d.names.length > 0 ? `also ${d.names.join(', ')}` : '', d.brands.length > 0 ? `brands ${d.brands.join(', ')}` : ''].filter(Boolean);
+    return extra.length > 0 ? `${d.key} (${extra.join('; ')})` : d.key;
+  }).join('; ');
+}
+
+function describeMonitored(ruleSet: RuleSet, rule: MonitoringRule): string {
+  const cites = new Citations();
+  const lines = [ruleSetHeader(ruleSet), '', `${rule.name} [rule ${rule.id}]${cites.cite(rule.sources)}`, `Drugs: ${describeDrugs(rule)}`];
+  lines.push(`Usually held by: ${rule.defaultResponsible ? ORG_WORDS[rule.defaultResponsible] : 'not set: record who holds each test for every patient'}`);
+  if (rule.note) lines.push(`Note: ${rule.note}`);
+  lines.push('', 'Tests:', ...(rule.tests.length > 0 ? rule.tests.flatMap((t) => describeTest(t, ruleSet, cites)) : ['  none']));
+
+  const thresholds = ruleSet.thresholds.filter((t) => applies(t.appliesTo, rule.id));
+  if (thresholds.length > 0) {
+    lines.push('', 'Result thresholds:');
+    for (const t of thresholds) {
+      lines.push(`  ${t.analyte} (${t.unit}) [${t.id}]${cites.cite(t.sources)}`);
+      for (const b of t.bands) lines.push(`      ${b.flag} if ${b.op} ${b.value}: ${b.reason}`);
+      lines.push(`      otherwise green: ${t.inRange}`);
+    }
+  }
+  const trends = ruleSet.trends.filter((t) => applies(t.appliesTo, rule.id));
+  if (trends.length > 0) {
+    lines.push('', 'Trends:');
+    for (const t of trends) {
+      const unit = unitOf(t.analyte);
+      const when = t.kind === 'rise_from_baseline' ? `rises more than ${t.percent}% above the earliest result within ${t.withinMonths} months`
+        : t.kind === 'rise_by_amount' ? `rises more than ${t.amount} ${unit} above the earliest result within ${t.withinMonths} months`
+          : `rises in ${t.count} successive results`;
+      lines.push(`  ${t.analyte} [${t.id}]: ${t.flag} when it ${when}: ${t.reason}${cites.cite(t.sources)}`);
+    }
+  }
+  lines.push('', 'Sources:', ...cites.list());
+  return lines.join('\n');
+}
+
+function describeInteracting(ruleSet: RuleSet, key: string, group: string): string {
+  const cites = new Citations();
+  const lines = [ruleSetHeader(ruleSet), '', `${key} (${group}) is not monitored on its own; it changes the monitoring of:`];
+  for (const rule of ruleSet.rules) {
+    for (const test of rule.tests) {
+      for (const m of test.modifiers) {
+        if (m.when.kind === 'co_prescribed' && m.when.drugs.includes(key)) lines.push(`  ${rule.name} [rule ${rule.id}] ${test.test}: ${describeModifier(m, ruleSet, cites)}`);
+      }
+    }
+  }
+  if (lines.length === 3) lines.push('  (no rule refers to it)');
+  else lines.push('', 'Sources:', ...cites.list());
+  return lines.join('\n');
+}
+
+/**
+ * The full description of one rule, found by rule id, drug key, generic name or brand (for an
+ * interacting drug: the schedules it changes). Null when the rule set does not know the name.
+ */
+export function describeRule(ruleSet: RuleSet, drugOrRuleId: string): string | null {
+  const wanted = normaliseDrugName(drugOrRuleId);
+  const byId = ruleSet.rules.find((r) => r.id === wanted);
+  if (byId) return describeMonitored(ruleSet, byId);
+  const match = resolveDrug(buildDrugIndex(ruleSet), drugOrRuleId);
+  if (!match) return null;
+  if (match.kind === 'interacting') return describeInteracting(ruleSet, match.drug, match.group);
+  const rule = ruleSet.rules.find((r) => r.id === match.ruleId);
+  return rule ? describeMonitored(ruleSet, rule) : null;
+}
+
+/** One line per rule with its drugs and brands, under the version and sign-off header. */
+export function listRules(ruleSet: RuleSet): string {
+  const width = Math.max(...ruleSet.rules.map((r) => r.id.length));
+  const lines = [ruleSetHeader(ruleSet), ''];
+  for (const rule of ruleSet.rules) {
+    const drugs = rule.drugs.map((d) => (d.brands.length > 0 ? `${d.key} (${d.brands.join(', ')})` : d.key)).join(', ');
+    lines.push(`${rule.id.padEnd(width)}  ${rule.name}: ${drugs}`);
+  }
+  if (ruleSet.interactingDrugs.length > 0) {
+    const groups = [...new Set(ruleSet.interactingDrugs.map((d) => d.group))];
+    lines.push('', `Interacting drugs (${ruleSet.interactingDrugs.length}; they change other drugs' schedules): ${groups.join(', ')}`);
+  }
+  lines.push('', 'Run "closedloop rules DRUG" for a rule\'s schedule, thresholds and sources.');
+  return lines.join('\n');
+}

@@ -1,0 +1,136 @@
+/**
+ * What an import reports back. Problems are values, not exceptions: a file with thirty bad rows
+ * must come back with thirty problems (line, column, what is wrong), so whoever fixes the export
+ * can fix it in one go instead of re-running the import once per error.
+ */
+import { z } from 'zod';
+import { isIsoDate } from '../domain/dates.js';
+
+export interface ImportProblem {
+  /** File line (header = line 1); 0 for a problem with the file as a whole. */
+  line: number;
+  /** Header name of the offending column, or null when the problem is the whole row or file. */
+  column: string | null;
+  message: string;
+}
+
+export type ImportErrorCode = 'IMPORT.INVALID_ROWS' | 'IMPORT.BAD_HEADER' | 'IMPORT.EMPTY' | 'IMPORT.NOT_FOUND';
+
+/** Inserted / updated / unchanged counts for one kind of register row. */
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface RegisterImportSummary {
+  kind: 'register';
+  /** Data rows read (blank lines excluded). */
+  rows: number;
+  teamsCreated: number;
+  patients: UpsertCounts;
+  prescriptions: UpsertCounts;
+  responsibilities: UpsertCounts;
+}
+
+export interface EventsImportSummary {
+  kind: 'events';
+  /** Data rows read (blank lines excluded). */
+  rows: number;
+  inserted: number;
+  /** Rows identical to an event already stored (or to an earlier row of the same file). */
+  alreadyPresent: number;
+}
+
+export type ImportSummary = RegisterImportSummary | EventsImportSummary;
+
+export type ImportFailure = { ok: false; code: ImportErrorCode; message: string; problems: ImportProblem[] };
+export type ImportResult<S extends ImportSummary = ImportSummary> = { ok: true; summary: S } | ImportFailure;
+
+/**
+ * Progress for long imports: rows done so far, the total once known (it is known only after the
+ * validating pass has read the whole file), and which pass is running.
+ */
+export type ImportProgress = (done: number, total?: number, phase?: 'validating' | 'writing') => void;
+
+/**
+ * Problems kept per import. Every bad row is reported up to this many; past it (a file whose
+ * every row has the wrong date format, say) the rest are counted, not listed, so a
+ * 2M-row mistake cannot exhaust memory or bury the first useful lines of the report.
+ */
+export const DEFAULT_MAX_PROBLEMS = 100_000;
+
+/** Collects problems, counting (not storing) those past the cap. */
+export class ProblemList {
+  readonly problems: ImportProblem[] = [];
+  private readonly badLines = new Set<number>();
+  private overflowLines = 0;
+  private lastOverflowLine = -1;
+  /** Every problem added, listed or not. */
+  total = 0;
+
+  constructor(private readonly max: number = DEFAULT_MAX_PROBLEMS) {}
+
+  add(line: number, column: string | null, message: string): void {
+    this.total += 1;
+    if (this.problems.length < this.max) {
+      this.problems.push({ line, column, message });
+      this.badLines.add(line);
+    } else if (line !== this.lastOverflowLine && !this.badLines.has(line)) {
+      this.overflowLines += 1;
+      this.lastOverflowLine = line;
+    }
+  }
+
+  /** Number of distinct rows with at least one problem. */
+  get badRowCount(): number {
+    return this.badLines.size + this.overflowLines;
+  }
+
+  /** The problems in file order, with a closing note when some were counted but not listed. */
+  finish(): ImportProblem[] {
+    const sorted = [...this.problems].sort((a, b) => a.line - b.line);
+    if (this.overflowLines > 0) {
+      sorted.push({ line: 0, column: null, message: `${this.overflowLines} further row(s) also have problems; only the first ${this.max} problems are listed` });
+    }
+    return sorted;
+  }
+}
+
+export function failure(code: ImportErrorCode, message: string, problems: ImportProblem[] = []): ImportFailure {
+  return { ok: false, code, message, problems };
+}
+
+/** `events.csv line 14, column value: "abc" is not a number` */
+export function formatProblem(problem: ImportProblem, fileLabel: string): string {
+  if (problem.line <= 0) return `${fileLabel}: ${problem.message}`;
+  const where = problem.column === null ? `line ${problem.line}` : `line ${problem.line}, column ${problem.column}`;
+  return `${fileLabel} ${where}: ${problem.message}`;
+}
+
+export function formatProblems(problems: readonly ImportProblem[], fileLabel: string): string[] {
+  return problems.map((p) => formatProblem(p, fileLabel));
+}
+
+/** Quotes a value from the file for a message, shortened so one huge cell cannot flood the report. */
+export function quote(value: string): string {
+  const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+  return JSON.stringify(shown);
+}
+
+/**
+ * Options every import takes. Invalid options are a programming error (the CLI computes `today`),
+ * so they throw; only problems with the file are returned as values.
+ */
+const importOptionsSchema = z.object({
+  today: z.string().refine(isIsoDate, 'today must be a real date in YYYY-MM-DD form'),
+  batchSize: z.number().int().min(1).max(50_000).default(5_000),
+  maxProblems: z.number().int().min(1).default(DEFAULT_MAX_PROBLEMS),
+});
+export type ImportOptions = z.output<typeof importOptionsSchema>;
+
+export function parseImportOptions(options: z.input<typeof importOptionsSchema>): ImportOptions {
+  const parsed = importOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new TypeError(`import options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}

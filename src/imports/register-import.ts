@@ -1,0 +1,324 @@
+/**
+ * Imports the medicines register (register.csv): one row per patient × prescription, patient
+ * columns repeated on each of a patient's rows.
+ *
+ * The file is validated completely before anything is written, and then written in one
+ * transaction, so a register is never half-imported. Rows are upserted by their natural keys
+ * (patient_ref; patient + drug + start_date; patient + drug + test) and compared first, so a
+ * re-import of the same file updates nothing, not even `updated_at`. Register rows the file does
+ * not mention are left alone: an export from one team must not delete another team's patients,
+ * and stopping a drug is recorded with `stopped_on`, not by leaving the row out.
+ *
+ * A register is ~150k rows, so unlike events it is held in memory between the two steps.
+ */
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../db/client.js';
+import type { Database, Transaction } from '../db/database.js';
+import { isIsoDate } from '../domain/dates.js';
+import { buildDrugIndex, resolveDrug } from '../domain/rules/drugs.js';
+import type { OrgType, RuleSet } from '../domain/rules/schema.js';
+import type { TestKey } from '../domain/test-keys.js';
+import { openCsv, recordProblem, type ColumnIndex, type CsvRecord, type HeaderSpec } from './csv.js';
+import {
+  failure, parseImportOptions, ProblemList, quote,
+  type ImportProgress, type ImportResult, type RegisterImportSummary, type UpsertCounts,
+} from './problems.js';
+import { parseResponsibility } from './responsibility-spec.js';
+
+export interface RegisterImportOptions {
+  ruleSet: RuleSet;
+  /** Today's date (YYYY-MM-DD): dates of birth after it are refused. */
+  today: string;
+  onProgress?: ImportProgress;
+  /** Rows per INSERT/UPDATE statement (default 5,000). */
+  batchSize?: number;
+  /** Problems listed before the rest are only counted (default 100,000). */
+  maxProblems?: number;
+  /** Run ANALYZE after writing at least this many rows (default 10,000). */
+  analyzeAfterRows?: number;
+}
+
+type Column =
+  | 'patient_ref' | 'display_label' | 'team' | 'gp_practice' | 'date_of_birth' | 'drug' | 'start_date'
+  | 'last_dose_change' | 'stopped_on' | 'responsible_org' | 'responsible_staff';
+const COLUMNS: HeaderSpec<Column> = {
+  required: ['patient_ref', 'display_label', 'team', 'gp_practice', 'drug', 'start_date'],
+  optional: ['date_of_birth', 'last_dose_change', 'stopped_on', 'responsible_org', 'responsible_staff'],
+};
+const PATIENT_COLUMNS = ['display_label', 'team', 'gp_practice', 'date_of_birth'] as const;
+const EARLIEST = '1900-01-01';
+const ANALYZE_AFTER_ROWS = 10_000;
+const MAX_TEXT = 200;
+/** pg_advisory_xact_lock key: two register imports at once would race on the same inserts. */
+const REGISTER_IMPORT_LOCK = 7310309357185172;
+
+interface PatientPlan { line: number; ref: string; display_label: string; team: string; gp_practice: string; date_of_birth: string | null }
+interface PrescriptionPlan { line: number; ref: string; drug: string; startDate: string; lastDoseChange: string | null; stoppedOn: string | null }
+interface ResponsibilityPlan { line: number; ref: string; drug: string; test: TestKey | '*'; orgType: OrgType; orgName: string | null; staff: string | null }
+
+/** Everything the file says, deduplicated by natural key. */
+interface Plan {
+  patients: Map<string, PatientPlan>;
+  prescriptions: Map<string, PrescriptionPlan>;
+  responsibilities: Map<string, ResponsibilityPlan>;
+}
+
+export async function importRegister(db: Database, filePath: string, options: RegisterImportOptions): Promise<ImportResult<RegisterImportSummary>> {
+  const { today, batchSize, maxProblems } = parseImportOptions(options);
+  const label = path.basename(filePath);
+  const progress = options.onProgress ?? (() => {});
+  const opened = await openCsv(filePath, label, COLUMNS);
+  if (!opened.ok) return opened;
+
+  const validate = rowValidator(options.ruleSet, today);
+  const plan: Plan = { patients: new Map(), prescriptions: new Map(), responsibilities: new Map() };
+  const problems = new ProblemList(maxProblems);
+  let rows = 0;
+  for await (const chunk of opened.csv.rows) {
+    for (const record of chunk) {
+      rows += 1;
+      const row = validate(record, opened.csv.columns, opened.csv.width, problems);
+      if (row !== null) addToPlan(plan, row, problems);
+      if (rows % 50_000 === 0) progress(rows, undefined, 'validating');
+    }
+  }
+  progress(rows, rows, 'validating');
+  if (rows === 0) return failure('IMPORT.EMPTY', `${label} has a header but no data rows`);
+  if (problems.total > 0) {
+    return failure('IMPORT.INVALID_ROWS', `${label}: ${problems.badRowCount} of ${rows} row(s) have problems; nothing was imported`, problems.finish());
+  }
+  const summary = await db.transaction((tx) => writePlan(tx, plan, batchSize, progress));
+  const written = [summary.patients, summary.prescriptions, summary.responsibilities].reduce((n, c) => n + c.inserted + c.updated, 0);
+  // After a bulk load, refresh planner statistics (as the PostgreSQL manual advises for bulk
+  // loads) rather than wait for autovacuum: the events import that usually follows fires per-
+  // statement triggers whose plans are cached for the session at their first run, and planned
+  // on never-analysed tables they can scan a whole table per batch (6k instead of 25k events/s).
+  // Database-wide so that tables filled by triggers are included; tables this role does not own
+  // are skipped with a notice, not an error.
+  if (written >= (options.analyzeAfterRows ?? ANALYZE_AFTER_ROWS)) await db.execute(sql`ANALYZE`);
+  return { ok: true, summary: { kind: 'register', rows, ...summary } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+type Row = PatientPlan & Omit<PrescriptionPlan, 'ref' | 'line'> & { responsibilities: Omit<ResponsibilityPlan, 'line' | 'ref' | 'drug'>[] };
+
+function rowValidator(ruleSet: RuleSet, today: string) {
+  const index = buildDrugIndex(ruleSet);
+  const testsOfRule = new Map(ruleSet.rules.map((r) => [r.id, r.tests.map((t) => t.test as TestKey)]));
+  return (record: CsvRecord, col: ColumnIndex<Column>, width: number, problems: ProblemList): Row | null => {
+    const { line, fields } = record;
+    const shape = recordProblem(record, width);
+    if (shape !== null) {
+      problems.add(line, null, shape);
+      return null;
+    }
+    const before = problems.total;
+    const cell = (c: Column) => (col[c] === -1 ? '' : fields[col[c]]!.trim());
+    const text = (c: Column, required: boolean): string | null => {
+      const value = cell(c);
+      if (value === '') {
+        if (required) problems.add(line, c, 'is blank');
+        return null;
+      }
+      if (value.length > MAX_TEXT) problems.add(line, c, `is longer than ${MAX_TEXT} characters`);
+      // eslint-disable-next-line no-control-regex
+      else if (/[\u0000-\u001f\u007f]/.test(value)) problems.add(line, c, 'contains a control character (a line break inside quotes?)');
+      return value;
+    };
+    const date = (c: Column, required: boolean): string | null => {
+      const value = cell(c);
+      const problem = value === '' ? (required ? 'is blank' : null) : dateProblem(value);
+      if (problem !== null) problems.add(line, c, problem);
+      return value === '' || problem !== null ? null : value;
+    };
+
+    const ref = text('patient_ref', true);
+    const displayLabel = text('display_label', true);
+    const team = text('team', true);
+    const gpPractice = text('gp_practice', true);
+    const dateOfBirth = date('date_of_birth', false);
+    if (dateOfBirth !== null && dateOfBirth > today) problems.add(line, 'date_of_birth', `is in the future (today is ${today})`);
+
+    const rawDrug = cell('drug');
+    const resolved = rawDrug === '' ? null : resolveDrug(index, rawDrug);
+    if (rawDrug === '') problems.add(line, 'drug', 'is blank');
+    else if (resolved === null) problems.add(line, 'drug', `${quote(rawDrug)} is not a drug in the rule set; use its generic name or a UK brand name`);
+    const drug = resolved?.drug ?? null;
+
+    const startDate = date('start_date', true);
+    const lastDoseChange = date('last_dose_change', false);
+    const stoppedOn = date('stopped_on', false);
+    if (startDate !== null && lastDoseChange !== null && lastDoseChange < startDate) problems.add(line, 'last_dose_change', `${lastDoseChange} is before start_date ${startDate}`);
+    if (startDate !== null && stoppedOn !== null && stoppedOn < startDate) problems.add(line, 'stopped_on', `${stoppedOn} is before start_date ${startDate}`);
+
+    let responsibilities: Row['responsibilities'] = [];
+    if (resolved !== null) {
+      const drugTests = resolved.kind === 'monitored' ? testsOfRule.get(resolved.ruleId) ?? [] : [];
+      const spec = parseResponsibility(cell('responsible_org'), cell('responsible_staff'), drugTests);
+      if (spec.ok) responsibilities = spec.entries;
+      else for (const p of spec.problems) problems.add(line, p.column, p.message);
+    }
+
+    if (problems.total > before || !ref || !displayLabel || !team || !gpPractice || !drug || !startDate) return null;
+    return {
+      line, ref, display_label: displayLabel, team, gp_practice: gpPractice, date_of_birth: dateOfBirth,
+      drug, startDate, lastDoseChange, stoppedOn, responsibilities,
+    };
+  };
+}
+
+function dateProblem(value: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return `${quote(value)} is not a date in YYYY-MM-DD form`;
+  if (!isIsoDate(value)) return `${quote(value)} is not a real date`;
+  if (value < EARLIEST) return `${value} is before ${EARLIEST}`;
+  return null;
+}
+
+/** Adds a valid row, or reports where it contradicts an earlier row about the same thing. */
+function addToPlan(plan: Plan, row: Row, problems: ProblemList): void {
+  const { line, ref } = row;
+  const patient = plan.patients.get(ref);
+  if (patient === undefined) {
+    const { line: _l, ref: _r, display_label, team, gp_practice, date_of_birth } = row;
+    plan.patients.set(ref, { line, ref, display_label, team, gp_practice, date_of_birth });
+  } else {
+    for (const c of PATIENT_COLUMNS) {
+      // Values are not echoed: labels and dates of birth identify patients.
+      if (patient[c] !== row[c]) problems.add(line, c, `differs from line ${patient.line} for the same patient_ref; a patient's columns must be the same on all of their rows`);
+    }
+  }
+
+  const rxKey = `${ref}\u0000${row.drug}\u0000${row.startDate}`;
+  const rx = plan.prescriptions.get(rxKey);
+  if (rx === undefined) {
+    plan.prescriptions.set(rxKey, { line, ref, drug: row.drug, startDate: row.startDate, lastDoseChange: row.lastDoseChange, stoppedOn: row.stoppedOn });
+  } else {
+    if (rx.lastDoseChange !== row.lastDoseChange) problems.add(line, 'last_dose_change', `differs from line ${rx.line}, which has the same patient, drug (${row.drug}) and start_date`);
+    if (rx.stoppedOn !== row.stoppedOn) problems.add(line, 'stopped_on', `differs from line ${rx.line}, which has the same patient, drug (${row.drug}) and start_date`);
+  }
+
+  for (const r of row.responsibilities) {
+    const key = `${ref}\u0000${row.drug}\u0000${r.test}`;
+    const held = plan.responsibilities.get(key);
+    if (held === undefined) plan.responsibilities.set(key, { line, ref, drug: row.drug, ...r });
+    else if (held.orgType !== r.orgType || held.orgName !== r.orgName) problems.add(line, 'responsible_org', `for ${r.test} differs from line ${held.line} (same patient and drug ${row.drug})`);
+    else if (held.staff !== r.staff) problems.add(line, 'responsible_staff', `for ${r.test} differs from line ${held.line} (same patient and drug ${row.drug})`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+type Counts = Omit<RegisterImportSummary, 'kind' | 'rows'>;
+type Batches = <T>(items: T[], write: (batch: T[]) => Promise<unknown>) => Promise<void>;
+const p = (values: unknown[]) => sql.param(values);
+
+/**
+ * Compares planned rows with stored ones by natural key, then inserts the new and updates the
+ * changed in batches; identical rows are not touched, so their `updated_at` stays put.
+ */
+async function upsert<P, S extends { id: string }>(
+  planned: Iterable<P>, stored: ReadonlyMap<string, S>, keyOf: (x: P) => string, changed: (s: S, x: P) => boolean,
+  batches: Batches, insert: (batch: P[]) => Promise<unknown>, update: (batch: Array<P & { id: string }>) => Promise<unknown>,
+): Promise<UpsertCounts> {
+  const fresh: P[] = [];
+  const altered: Array<P & { id: string }> = [];
+  let unchanged = 0;
+  for (const x of planned) {
+    const s = stored.get(keyOf(x));
+    if (s === undefined) fresh.push(x);
+    else if (changed(s, x)) altered.push({ ...x, id: s.id });
+    else unchanged += 1;
+  }
+  await batches(fresh, insert);
+  await batches(altered, update);
+  return { inserted: fresh.length, updated: altered.length, unchanged };
+}
+
+async function writePlan(tx: Transaction, plan: Plan, batchSize: number, progress: ImportProgress): Promise<Counts> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${REGISTER_IMPORT_LOCK}::bigint)`);
+  const total = plan.patients.size + plan.prescriptions.size + plan.responsibilities.size;
+  let done = 0;
+  const batches: Batches = async (items, write) => {
+    for (let i = 0; i < items.length; i += batchSize) {
+      const batch = items.slice(i, i + batchSize);
+      await write(batch);
+      done += batch.length;
+      progress(done, total, 'writing');
+    }
+  };
+
+  // Teams by name, created when missing (the column default gives Europe/London).
+  const teamNames = [...new Set([...plan.patients.values()].map((x) => x.team))];
+  const createdTeams = rowsOf(await tx.execute(sql`
+    INSERT INTO teams (name) SELECT unnest(${p(teamNames)}::text[]) ON CONFLICT (name) DO NOTHING RETURNING id`));
+  const teamIds = new Map(rowsOf<{ id: string; name: string }>(await tx.execute(sql`
+    SELECT id::text AS id, name FROM teams WHERE name = ANY(${p(teamNames)}::text[])`)).map((t) => [t.name, t.id]));
+  const team = (x: PatientPlan) => teamIds.get(x.team)!;
+
+  // Patients by patient_ref. Dates travel as text and are cast in SQL: drizzle's postgres.js
+  // driver passes date[] parameters through unserialised, which postgres.js then rejects.
+  const storedPatients = new Map(rowsOf<{ id: string; patient_ref: string; display_label: string; team_id: string; gp_practice: string; date_of_birth: string | null }>(
+    await tx.execute(sql`SELECT id::text AS id, patient_ref, display_label, team_id::text AS team_id, gp_practice, date_of_birth::text AS date_of_birth
+      FROM patients WHERE patient_ref = ANY(${p([...plan.patients.keys()])}::text[])`)).map((s) => [s.patient_ref, s]));
+  const patientIds = new Map([...storedPatients.values()].map((s) => [s.patient_ref, s.id]));
+  const patients = await upsert(plan.patients.values(), storedPatients, (x) => x.ref,
+    (s, x) => s.display_label !== x.display_label || s.team_id !== team(x) || s.gp_practice !== x.gp_practice || s.date_of_birth !== x.date_of_birth,
+    batches,
+    async (b) => {
+      const inserted = rowsOf<{ id: string; patient_ref: string }>(await tx.execute(sql`
+        INSERT INTO patients (patient_ref, display_label, team_id, gp_practice, date_of_birth)
+        SELECT u.ref, u.label, u.team_id, u.gp, u.dob::date
+        FROM unnest(${p(b.map((x) => x.ref))}::text[], ${p(b.map((x) => x.display_label))}::text[], ${p(b.map(team))}::uuid[],
+                    ${p(b.map((x) => x.gp_practice))}::text[], ${p(b.map((x) => x.date_of_birth))}::text[]) AS u(ref, label, team_id, gp, dob)
+        RETURNING id::text AS id, patient_ref`));
+      for (const r of inserted) patientIds.set(r.patient_ref, r.id);
+    },
+    (b) => tx.execute(sql`
+      UPDATE patients AS t SET display_label = u.label, team_id = u.team_id, gp_practice = u.gp, date_of_birth = u.dob::date, updated_at = now()
+      FROM unnest(${p(b.map((x) => x.id))}::uuid[], ${p(b.map((x) => x.display_label))}::text[], ${p(b.map(team))}::uuid[],
+                  ${p(b.map((x) => x.gp_practice))}::text[], ${p(b.map((x) => x.date_of_birth))}::text[]) AS u(id, label, team_id, gp, dob)
+      WHERE t.id = u.id`));
+  const pid = (x: { ref: string }) => patientIds.get(x.ref)!;
+  const ids = p([...plan.patients.keys()].map((ref) => patientIds.get(ref)!));
+
+  // Prescriptions by (patient, drug, start_date): only the dose-change and stop dates can change.
+  const storedRx = new Map(rowsOf<{ id: string; patient_id: string; drug: string; start_date: string; last_dose_change: string | null; stopped_on: string | null }>(
+    await tx.execute(sql`SELECT id::text AS id, patient_id::text AS patient_id, drug, start_date::text AS start_date,
+        last_dose_change::text AS last_dose_change, stopped_on::text AS stopped_on
+      FROM prescriptions WHERE patient_id = ANY(${ids}::uuid[])`)).map((s) => [`${s.patient_id}\u0000${s.drug}\u0000${s.start_date}`, s]));
+  const prescriptions = await upsert(plan.prescriptions.values(), storedRx, (x) => `${pid(x)}\u0000${x.drug}\u0000${x.startDate}`,
+    (s, x) => s.last_dose_change !== x.lastDoseChange || s.stopped_on !== x.stoppedOn,
+    batches,
+    (b) => tx.execute(sql`
+      INSERT INTO prescriptions (patient_id, drug, start_date, last_dose_change, stopped_on)
+      SELECT u.patient_id, u.drug, u.start_date::date, u.ldc::date, u.stopped::date
+      FROM unnest(${p(b.map(pid))}::uuid[], ${p(b.map((x) => x.drug))}::text[], ${p(b.map((x) => x.startDate))}::text[],
+                  ${p(b.map((x) => x.lastDoseChange))}::text[], ${p(b.map((x) => x.stoppedOn))}::text[]) AS u(patient_id, drug, start_date, ldc, stopped)`),
+    (b) => tx.execute(sql`
+      UPDATE prescriptions AS t SET last_dose_change = u.ldc::date, stopped_on = u.stopped::date, updated_at = now()
+      FROM unnest(${p(b.map((x) => x.id))}::uuid[], ${p(b.map((x) => x.lastDoseChange))}::text[], ${p(b.map((x) => x.stoppedOn))}::text[]) AS u(id, ldc, stopped)
+      WHERE t.id = u.id`));
+
+  // Responsibilities by (patient, drug, test).
+  const storedResp = new Map(rowsOf<{ id: string; patient_id: string; drug: string; test: string; org_type: string; org_name: string | null; staff: string | null }>(
+    await tx.execute(sql`SELECT id::text AS id, patient_id::text AS patient_id, drug, test, org_type, org_name, staff
+      FROM responsibilities WHERE patient_id = ANY(${ids}::uuid[])`)).map((s) => [`${s.patient_id}\u0000${s.drug}\u0000${s.test}`, s]));
+  const responsibilities = await upsert(plan.responsibilities.values(), storedResp, (x) => `${pid(x)}\u0000${x.drug}\u0000${x.test}`,
+    (s, x) => s.org_type !== x.orgType || s.org_name !== x.orgName || s.staff !== x.staff,
+    batches,
+    (b) => tx.execute(sql`
+      INSERT INTO responsibilities (patient_id, drug, test, org_type, org_name, staff)
+      SELECT * FROM unnest(${p(b.map(pid))}::uuid[], ${p(b.map((x) => x.drug))}::text[], ${p(b.map((x) => x.test))}::text[],
+                           ${p(b.map((x) => x.orgType))}::text[], ${p(b.map((x) => x.orgName))}::text[], ${p(b.map((x) => x.staff))}::text[])`),
+    (b) => tx.execute(sql`
+      UPDATE responsibilities AS t SET org_type = u.org_type, org_name = u.org_name, staff = u.staff, updated_at = now()
+      FROM unnest(${p(b.map((x) => x.id))}::uuid[], ${p(b.map((x) => x.orgType))}::text[], ${p(b.map((x) => x.orgName))}::text[],
+                  ${p(b.map((x) => x.staff))}::text[]) AS u(id, org_type, org_name, staff)
+      WHERE t.id = u.id`));
+
+  return { teamsCreated: createdTeams.length, patients, prescriptions, responsibilities };
+}

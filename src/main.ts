@@ -1,0 +1,76 @@
+/**
+ * `npm start`: opens the database (embedded PGlite unless DATABASE_URL is set), applies
+ * migrations, loads and records the rule set, seeds the fictional demo register into an empty
+ * database, and serves HTTP (`/healthz`). Chat adapters attach here in later releases.
+ */
+import { loadConfig } from './config/env.js';
+import { DatabaseLockedError, openDatabase } from './db/client.js';
+import { todayIn } from './domain/dates.js';
+import { loadRuleSet } from './rules/load.js';
+import { registerIsEmpty, seedDemoRegister } from './demo/seed.js';
+import { createLogger } from './logging/logger.js';
+import { recordRuleSetVersion } from './register/rule-set-versions.js';
+import { createHttpServer, listen } from './server/http.js';
+
+async function main(): Promise<number> {
+  const loaded = loadConfig();
+  if (!loaded.ok) {
+    console.error(loaded.message);
+    return 1;
+  }
+  const config = loaded.config;
+  const logger = createLogger(config.logLevel);
+
+  const rules = loadRuleSet({ overridePath: config.rulesFile });
+  if (!rules.ok) {
+    console.error(`${rules.message}\nFix the file named in RULES_FILE, or unset RULES_FILE to use the default rules.`);
+    return 1;
+  }
+
+  let handle;
+  try {
+    console.log(config.databaseUrl ? 'Connecting to PostgreSQL…' : `Opening the embedded database in ${config.dataDir} (the first start takes a few seconds)…`);
+    handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log: (msg) => logger.info('database', { msg }) });
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    if (!(err instanceof DatabaseLockedError)) logger.unexpected(err, { phase: 'open_database' });
+    return 1;
+  }
+  const { db } = handle;
+  await recordRuleSetVersion(db, rules.ruleSet, rules.hash);
+
+  if (config.demoData && await registerIsEmpty(db)) {
+    const seeded = await seedDemoRegister(db, rules.ruleSet, todayIn('Europe/London', new Date()));
+    if (seeded.ok) console.log(`Loaded the fictional demo register: ${seeded.value.patients} patients, ${seeded.value.events} events (DEMO_DATA=false to start empty).`);
+    else console.error(`Could not load the demo register: ${seeded.message}`);
+  }
+
+  const server = createHttpServer(db, { driver: handle.driver, rulesVersion: rules.ruleSet.version, startedAt: new Date() }, logger);
+  const { port } = await listen(server, config.port, config.host);
+  console.log([
+    `closedloop is running: http://${config.host}:${port}/healthz`,
+    `  database: ${handle.describe}`,
+    `  rules:    ${rules.ruleSet.version}${rules.ruleSet.signOff ? '' : ' (not yet signed off by a clinical safety officer)'}`,
+    '',
+    'The register is managed with the CLI (npx closedloop help): due lists, results, imports, rules.',
+    config.databaseUrl
+      ? ''
+      : 'The embedded database allows one process at a time: stop this server (Ctrl+C) before running CLI commands, or set DATABASE_URL to share PostgreSQL.',
+  ].join('\n'));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutdown', { signal });
+    server.close();
+    await handle.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return 0;
+}
+
+const code = await main();
+if (code !== 0) process.exit(code);

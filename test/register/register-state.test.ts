@@ -1,0 +1,99 @@
+/**
+ * The patient_monitoring read model (maintained by triggers) must always agree with the events it
+ * summarises, on PGlite and on PostgreSQL: after batched inserts in any order, corrections
+ * (update, delete), and for as-of dates before some events (where the events are read instead).
+ */
+import { eq, sql } from 'drizzle-orm';
+import { beforeAll, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { monitoringEvents, patientMonitoring, patients, prescriptions, teams } from '../../src/db/schema.js';
+import { computeDue } from '../../src/domain/due.js';
+import type { PatientState } from '../../src/domain/register.js';
+import { requirementKeyOf, type TestKey } from '../../src/domain/test-keys.js';
+import { loadPatientStates } from '../../src/register/register-state.js';
+import { describeEachEngine } from '../support/databases.js';
+import { defaultRules } from '../support/rules.js';
+
+const rules = defaultRules();
+
+type EventSpec = [TestKey, 'result' | 'done' | 'dna', number | null, string];
+
+async function addPatient(db: Database, ref: string, drug: string, startDate: string): Promise<string> {
+  const [team] = await db.insert(teams).values({ name: `Team ${ref}` }).returning();
+  const [patient] = await db.insert(patients).values({ patientRef: ref, displayLabel: 'Fictional', teamId: team!.id, gpPractice: 'Test Surgery', dateOfBirth: '1950-05-05' }).returning();
+  await db.insert(prescriptions).values({ patientId: patient!.id, drug, startDate });
+  return patient!.id;
+}
+
+async function addEvents(db: Database, patientId: string, events: EventSpec[]): Promise<void> {
+  await db.insert(monitoringEvents).values(events.map(([test, outcome, value, takenOn]) => ({
+    patientId, test, requirement: requirementKeyOf(test), outcome, value, unit: value === null ? null : 'unit', takenOn, source: 'test',
+  })));
+}
+
+function sorted(states: PatientState[]): PatientState[] {
+  return [...states].sort((a, b) => a.patientRef.localeCompare(b.patientRef));
+}
+
+describeEachEngine('register state read model', (getDb) => {
+  let lithiumPatient = '';
+
+  beforeAll(async () => {
+    const db = getDb();
+    lithiumPatient = await addPatient(db, 'RM-001', 'lithium', '2020-01-01');
+    // Three batches, deliberately out of date order, the middle one containing the newest values.
+    await addEvents(db, lithiumPatient, [['lithium_level', 'result', 0.5, '2026-01-10'], ['egfr', 'result', 80, '2026-01-10']]);
+    await addEvents(db, lithiumPatient, [['lithium_level', 'result', 0.9, '2026-05-01'], ['egfr', 'result', 70, '2026-05-01'], ['tsh', 'result', 2, '2026-05-01']]);
+    await addEvents(db, lithiumPatient, [['lithium_level', 'result', 0.7, '2026-03-01'], ['calcium', 'done', null, '2026-06-01'], ['renal', 'dna', null, '2026-07-01']]);
+  });
+
+  it('keeps the latest date per requirement and the two newest values per analyte, whatever the insert order', async () => {
+    const [row] = await getDb().select().from(patientMonitoring).where(eq(patientMonitoring.patientId, lithiumPatient));
+    expect(row?.lastDone).toEqual({ lithium_level: '2026-05-01', renal: '2026-05-01', tft: '2026-05-01', calcium: '2026-06-01' });
+    expect(row?.recentValues.lithium_level?.map(([v, d]) => [v, d])).toEqual([[0.9, '2026-05-01'], [0.7, '2026-03-01']]);
+    expect(row?.recentValues.egfr?.map(([v]) => v)).toEqual([70, 80]);
+  });
+
+  it('gives the same register state as aggregating the events', async () => {
+    const fromSummary = await loadPatientStates(getDb(), { asOf: '2026-11-22' }, rules);
+    const fromEvents = await loadPatientStates(getDb(), { asOf: '2026-11-22', source: 'events' }, rules);
+    expect(sorted(fromSummary)).toEqual(sorted(fromEvents));
+    expect(computeDue(fromSummary, rules, '2026-11-22')).toEqual(computeDue(fromEvents, rules, '2026-11-22'));
+  });
+
+  it('as of a date before some events, ignores the later ones', async () => {
+    const [state] = await loadPatientStates(getDb(), { asOf: '2026-04-01', patientIds: [lithiumPatient] }, rules);
+    expect(state?.lastDone.lithium_level).toBe('2026-03-01');
+    expect(state?.recentValues.lithium_level?.map((p) => p.value)).toEqual([0.7, 0.5]);
+  });
+
+  it('rebuilds the summary when an event is corrected or deleted', async () => {
+    const db = getDb();
+    await db.update(monitoringEvents).set({ value: 1.6 })
+      .where(sql`${monitoringEvents.patientId} = ${lithiumPatient} AND ${monitoringEvents.takenOn} = '2026-05-01' AND ${monitoringEvents.test} = 'lithium_level'`);
+    let [row] = await db.select().from(patientMonitoring).where(eq(patientMonitoring.patientId, lithiumPatient));
+    expect(row?.recentValues.lithium_level?.[0]?.[0]).toBe(1.6);
+
+    await db.delete(monitoringEvents).where(sql`${monitoringEvents.patientId} = ${lithiumPatient} AND ${monitoringEvents.takenOn} = '2026-05-01'`);
+    [row] = await db.select().from(patientMonitoring).where(eq(patientMonitoring.patientId, lithiumPatient));
+    expect(row?.lastDone).toEqual({ lithium_level: '2026-03-01', renal: '2026-01-10', calcium: '2026-06-01' });
+    expect(row?.recentValues.lithium_level?.map(([v]) => v)).toEqual([0.7, 0.5]);
+    expect(row?.recentValues.tsh).toBeUndefined();
+
+    const fromSummary = await loadPatientStates(db, { asOf: '2026-11-22' }, rules);
+    const fromEvents = await loadPatientStates(db, { asOf: '2026-11-22', source: 'events' }, rules);
+    expect(sorted(fromSummary)).toEqual(sorted(fromEvents));
+  });
+
+  it('scopes by team and by patient', async () => {
+    const db = getDb();
+    const other = await addPatient(db, 'RM-002', 'methotrexate', '2024-01-01');
+    await addEvents(db, other, [['alt', 'result', 30, '2026-10-01']]);
+    const [team] = await db.select({ id: patients.teamId }).from(patients).where(eq(patients.id, other));
+    const teamStates = await loadPatientStates(db, { asOf: '2026-11-22', teamId: team!.id }, rules);
+    expect(teamStates.map((s) => s.patientRef)).toEqual(['RM-002']);
+    expect(teamStates[0]?.lastDone).toEqual({ lft: '2026-10-01' });
+    const all = await loadPatientStates(db, { asOf: '2026-11-22' }, rules);
+    expect(all.map((s) => s.patientRef).sort()).toEqual(['RM-001', 'RM-002']);
+  });
+});
