@@ -45,7 +45,7 @@ export class CsvParser {
 
   push(text: string): CsvRecord[] {
     if (this.done) return [];
-    if (this.first) {
+    if (this.first && text !== '') {
       this.first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
@@ -171,6 +171,8 @@ function countNewlines(buf: string, from: number, to: number): number {
   return n;
 }
 
+const NOT_UTF8 = 'contains characters that are not UTF-8; save the file as "CSV UTF-8"';
+
 /** Parses a whole CSV text (tests and small inputs). */
 export function parseCsv(text: string): CsvRecord[] {
   const parser = new CsvParser();
@@ -185,12 +187,20 @@ export async function* readCsvChunks(path: string): AsyncGenerator<CsvRecord[]> 
   const parser = new CsvParser();
   // 'utf8' decoding goes through a StringDecoder, so a character split across chunks is kept whole.
   const stream = fs.createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  // Bytes that are not UTF-8 decode to U+FFFD. Excel's plain "CSV" on Windows writes Windows-1252,
+  // so "£" or "é" would be stored garbled: flag those records instead. Checked only once one is seen.
+  let suspect = false;
+  const mark = (records: CsvRecord[]) => {
+    if (suspect) for (const r of records) if (r.error === undefined && r.fields.some((f) => f.includes('\uFFFD'))) r.error = NOT_UTF8;
+    return records;
+  };
   try {
     for await (const chunk of stream) {
-      const records = parser.push(chunk as string);
+      suspect ||= (chunk as string).includes('\uFFFD');
+      const records = mark(parser.push(chunk as string));
       if (records.length > 0) yield records;
     }
-    const rest = parser.finish();
+    const rest = mark(parser.finish());
     if (rest.length > 0) yield rest;
   } finally {
     stream.destroy();

@@ -6,7 +6,7 @@
  *   once into a Map), keeping only the problems, never the rows;
  * - pass 2, only when pass 1 found nothing wrong, streams the file again and inserts inside one
  *   transaction, one `INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING` per batch: eight
- *   array parameters instead of 8 × 5,000 scalars, and the same SQL text every batch, so
+ *   array parameters instead of 8 × 20,000 scalars, and the same SQL text every batch, so
  *   postgres.js prepares it once. The natural unique key makes re-importing a file a no-op.
  * The next batch is parsed while the previous one is being inserted (postgres.js pipelines on
  * the transaction's connection), which overlaps Node's parsing with PostgreSQL's index work.
@@ -29,7 +29,7 @@ export interface EventsImportOptions {
   /** Today's date (YYYY-MM-DD): events dated later are refused. Injected so tests are deterministic. */
   today: string;
   onProgress?: ImportProgress;
-  /** Rows per INSERT (default 5,000). */
+  /** Rows per INSERT (default 20,000). */
   batchSize?: number;
   /** Problems listed before the rest are only counted (default 100,000). */
   maxProblems?: number;
@@ -110,16 +110,21 @@ export async function importEvents(db: Database, filePath: string, options: Even
         pending = sent;
       };
       const recheck = new ProblemList(1);
-      for await (const chunk of reopened.csv.rows) {
-        for (const record of chunk) {
-          const row = validator.check(record, reopened.csv.columns, reopened.csv.width, recheck);
-          if (row === null) throw new FileChangedError();
-          batch.push(row);
-          if (batch.length >= batchSize) await flush();
+      try {
+        for await (const chunk of reopened.csv.rows) {
+          for (const record of chunk) {
+            const row = validator.check(record, reopened.csv.columns, reopened.csv.width, recheck);
+            if (row === null) throw new FileChangedError();
+            batch.push(row);
+            if (batch.length >= batchSize) await flush();
+          }
         }
+        if (batch.length > 0) await flush();
+        await pending;
+      } finally {
+        // Never leave an insert in flight behind a rollback.
+        await pending.catch(() => {});
       }
-      if (batch.length > 0) await flush();
-      await pending;
       if (written !== rows) throw new FileChangedError();
       return insertedCount;
     });

@@ -31,7 +31,7 @@ export interface RegisterImportOptions {
   /** Today's date (YYYY-MM-DD): dates of birth after it are refused. */
   today: string;
   onProgress?: ImportProgress;
-  /** Rows per INSERT/UPDATE statement (default 5,000). */
+  /** Rows per INSERT/UPDATE statement (default 20,000). */
   batchSize?: number;
   /** Problems listed before the rest are only counted (default 100,000). */
   maxProblems?: number;
@@ -182,8 +182,7 @@ function addToPlan(plan: Plan, row: Row, problems: ProblemList): void {
   const { line, ref } = row;
   const patient = plan.patients.get(ref);
   if (patient === undefined) {
-    const { line: _l, ref: _r, display_label, team, gp_practice, date_of_birth } = row;
-    plan.patients.set(ref, { line, ref, display_label, team, gp_practice, date_of_birth });
+    plan.patients.set(ref, { line, ref, display_label: row.display_label, team: row.team, gp_practice: row.gp_practice, date_of_birth: row.date_of_birth });
   } else {
     for (const c of PATIENT_COLUMNS) {
       // Values are not echoed: labels and dates of birth identify patients.

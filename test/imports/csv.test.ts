@@ -84,6 +84,13 @@ describe('readCsvRecords', () => {
     expect(records[40_000]).toEqual({ line: 40_001, fields: ['P39999', 'Ms É, 39999', 'µmol/L'] });
     expect(records.every((r) => r.fields[2] === 'µmol/L' || r.line === 1)).toBe(true);
   });
+
+  it('flags records with bytes that are not UTF-8 (a Windows-1252 export)', async () => {
+    const file = write('cp1252.csv', Buffer.concat([Buffer.from('ref,label\nP1,Ok\nP2,Ren'), Buffer.from([0xe9]), Buffer.from('e\n')]));
+    const records = await collect(file);
+    expect(records[1]).toEqual({ line: 2, fields: ['P1', 'Ok'] });
+    expect(records[2]?.error).toMatch(/not UTF-8; save the file as "CSV UTF-8"/);
+  });
 });
 
 describe('openCsv', () => {

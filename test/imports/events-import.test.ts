@@ -132,12 +132,12 @@ describeEachEngine('importEvents', (getDb) => {
     expect(await eventCount(db)).toBe(before);
   });
 
-  it('inserts across several batches in one transaction and reports progress', async () => {
+  it('inserts across several batches in one transaction, reports progress and refreshes statistics', async () => {
     const db = getDb();
     const ids = await addPatients(db, ['E-BATCH']);
     const lines = Array.from({ length: 23 }, (_, i) => `E-BATCH,weight,result,${70 + i / 10},kg,2025-04-${String(i + 1).padStart(2, '0')}`);
     const progress: Array<[number, number | undefined, string | undefined]> = [];
-    const result = await importEvents(db, csv([HEADER, ...lines]), { today: TODAY, batchSize: 5, onProgress: (d, t, phase) => progress.push([d, t, phase]) });
+    const result = await importEvents(db, csv([HEADER, ...lines]), { today: TODAY, batchSize: 5, analyzeAfterRows: 1, onProgress: (d, t, phase) => progress.push([d, t, phase]) });
     expect(result).toEqual({ ok: true, summary: { kind: 'events', rows: 23, inserted: 23, alreadyPresent: 0 } });
     expect((await eventsOf(db, [ids.get('E-BATCH')!])).length).toBe(23);
     expect(progress.filter(([, , phase]) => phase === 'writing').map(([d, t]) => [d, t])).toEqual([[5, 23], [10, 23], [15, 23], [20, 23], [23, 23]]);
@@ -163,6 +163,23 @@ describeEachEngine('importEvents', (getDb) => {
     expect(empty.ok || [empty.code, empty.message]).toEqual(['IMPORT.EMPTY', expect.stringMatching(/has a header but no data rows/)]);
     const missing = await importEvents(db, path.join(dir, 'absent.csv'), { today: TODAY });
     expect(missing.ok || missing.code).toBe('IMPORT.NOT_FOUND');
+  });
+
+  it('writes nothing when the file changes between the checking and the writing pass', async () => {
+    const db = getDb();
+    await addPatients(db, ['E-RACE']);
+    const before = await eventCount(db);
+    const file = csv([HEADER, 'E-RACE,alt,result,31,U/L,2025-01-01', 'E-RACE,alt,result,32,U/L,2025-01-02']);
+    const result = await importEvents(db, file, {
+      today: TODAY,
+      batchSize: 1,
+      onProgress: (done, total, phase) => {
+        // Called once the first pass has read the whole file: simulate an export overwriting it.
+        if (phase === 'validating' && done === total) fs.writeFileSync(file, `${HEADER}\nE-RACE,alt,result,31,U/L,2025-01-01\nE-RACE,alt,result,oops,U/L,2025-01-02\n`);
+      },
+    });
+    expect(result.ok || [result.code, result.message]).toEqual(['IMPORT.INVALID_ROWS', expect.stringMatching(/changed while it was being imported/)]);
+    expect(await eventCount(db)).toBe(before);
   });
 
   it('stores nothing for a patient whose events are refused, even alongside valid rows', async () => {

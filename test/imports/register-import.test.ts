@@ -51,7 +51,7 @@ describeEachEngine('importRegister', (getDb) => {
       'R-TWO,Patient B,Rainbow CMHT,Oak Practice,,clozaril,2019-06-01,,2024-12-31,mh_trust,',
       'R-THREE,Patient C,Memory Team,Oak Practice,1940-02-29,Eliquis 5mg tablets,2023-09-09,,,hospital_clinic:Anticoagulation clinic,',
     ]);
-    const result = await importRegister(db, file, { ruleSet, today: TODAY });
+    const result = await importRegister(db, file, { ruleSet, today: TODAY, batchSize: 2, analyzeAfterRows: 1 });
     expect(result).toEqual({
       ok: true,
       summary: {
