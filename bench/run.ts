@@ -3,6 +3,10 @@
  * then runs bench/engine.ts once per engine in a fresh process and prints the figures side by side
  * with the floor (a bare count(*) over the events table) measured in the same run.
  *
+ * Each engine runs with a 64 MB young generation (as `npm start` does): loading a whole
+ * organisation's register allocates hundreds of thousands of short-lived rows, and V8's default
+ * semi-space made garbage collection the largest single cost of the due list.
+ *
  * Options: --patients N (default 100000), --engines pglite,postgres. PostgreSQL needs a role that
  * may CREATE DATABASE: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the CI test role.
  */
@@ -37,7 +41,7 @@ type EngineResult = {
 const results: EngineResult[] = [];
 for (const engine of engines) {
   console.log(`\nRunning ${engine} …`);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/engine.ts', engine, dir, today], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const child = spawnSync(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'bench/engine.ts', engine, dir, today], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (child.status !== 0 || !line) {
     console.error(`${engine} failed (exit ${child.status}).`);

@@ -79,7 +79,8 @@ function describeSummary(summary: ImportSummary): string {
     return `${summary.rows} rows: ${summary.inserted} events added, ${summary.alreadyPresent} already recorded`;
   }
   return [`${summary.rows} rows`, `${summary.teamsCreated} teams created`, counts('patients', summary.patients),
-    counts('prescriptions', summary.prescriptions), counts('responsibilities', summary.responsibilities)].join('; ');
+    counts('prescriptions', summary.prescriptions),
+    `${counts('responsibilities', summary.responsibilities)}, ${summary.responsibilities.removed} removed`].join('; ');
 }
 
 const dueOptions = z.object({

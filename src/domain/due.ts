@@ -61,15 +61,37 @@ interface Segment {
   afterDoseChange: boolean;
 }
 
-function segmentsFrom(anchor: number, phases: Phase[], afterDoseChange: boolean): Segment[] {
-  let from = anchor;
-  return phases.map((phase) => {
-    const until = phase.until ? addDurationToDay(anchor, parseDuration(phase.until)) : null;
-    const segment = { from, until, every: phase.every ? parseDuration(phase.every) : null, everyText: phase.every, afterDoseChange };
-    if (until !== null) from = until;
-    return segment;
-  });
+interface CompiledPhase { until: ParsedDuration | null; every: ParsedDuration | null; everyText: string | null }
+interface CompiledSchedule { main: CompiledPhase[]; dose: CompiledPhase[] }
+
+/** Durations parsed once per test schedule, not once per patient. */
+const compiledSchedules = new WeakMap<TestSchedule, CompiledSchedule>();
+
+function compiled(test: TestSchedule): CompiledSchedule {
+  let schedule = compiledSchedules.get(test);
+  if (!schedule) {
+    const compile = (phases: Phase[]) => phases.map((p) => ({
+      until: p.until ? parseDuration(p.until) : null, every: p.every ? parseDuration(p.every) : null, everyText: p.every,
+    }));
+    schedule = { main: compile(test.phases), dose: compile(test.afterDoseChange) };
+    compiledSchedules.set(test, schedule);
+  }
+  return schedule;
 }
+
+function segmentsFrom(anchor: number, phases: CompiledPhase[], afterDoseChange: boolean): Segment[] {
+  const segments: Segment[] = new Array(phases.length);
+  let from = anchor;
+  for (let i = 0; i < phases.length; i++) {
+    const phase = phases[i]!;
+    const until = phase.until ? addDurationToDay(anchor, phase.until) : null;
+    segments[i] = { from, until, every: phase.every, everyText: phase.everyText, afterDoseChange };
+    if (until !== null) from = until;
+  }
+  return segments;
+}
+
+const NO_SEGMENTS: Segment[] = [];
 
 function segmentAt(segments: Segment[], day: number): Segment | undefined {
   return segments.find((s) => s.from <= day && (s.until === null || day < s.until));
@@ -82,10 +104,10 @@ function isActiveOn(p: PrescriptionState, date: IsoDate): boolean {
 interface Cap { modifier: Modifier; every: ParsedDuration; everyText: string }
 const NO_CAPS: Cap[] = [];
 
-function modifierCaps(modifiers: Modifier[], patient: PatientState, asOf: IsoDate): Cap[] {
+function modifierCaps(modifiers: Modifier[], patient: PatientState, asOf: IsoDate, age: number | null): Cap[] {
   const caps: Cap[] = [];
   for (const modifier of modifiers) {
-    if (!conditionHolds(modifier, patient, asOf)) continue;
+    if (!conditionHolds(modifier, patient, asOf, age)) continue;
     if (modifier.maxEvery) caps.push({ modifier, every: parseDuration(modifier.maxEvery), everyText: modifier.maxEvery });
     else if (modifier.everyMonthsFromValue) {
       const { analyte, divisor, minMonths } = modifier.everyMonthsFromValue;
@@ -98,11 +120,11 @@ function modifierCaps(modifiers: Modifier[], patient: PatientState, asOf: IsoDat
   return caps;
 }
 
-function conditionHolds(modifier: Modifier, patient: PatientState, asOf: IsoDate): boolean {
+function conditionHolds(modifier: Modifier, patient: PatientState, asOf: IsoDate, age: number | null): boolean {
   const when = modifier.when;
   switch (when.kind) {
     case 'age_at_least':
-      return patient.dateOfBirth !== null && ageOn(patient.dateOfBirth, asOf) >= when.years;
+      return age !== null && age >= when.years;
     case 'co_prescribed':
       return patient.prescriptions.some((p) => when.drugs.includes(p.drug) && isActiveOn(p, asOf));
     case 'latest_value': {
@@ -129,9 +151,13 @@ interface NextDue { dueDay: number; from: number; segment: Segment | null; cap: 
 
 /** Earliest due day over all segments still running at `base`, each capped by the modifiers. */
 function nextDue(base: number, main: Segment[], dose: Segment[], caps: Cap[]): NextDue | null {
-  let best: NextDue | null = null;
-  const consider = (s: Segment) => {
-    if (s.every === null || (s.until !== null && s.until <= base)) return;
+  let bestDay = Infinity;
+  let bestFrom = 0;
+  let bestSegment: Segment | null = null;
+  let bestCap: Cap | null = null;
+  for (let i = 0; i < main.length + dose.length; i++) {
+    const s = i < main.length ? main[i]! : dose[i - main.length]!;
+    if (s.every === null || (s.until !== null && s.until <= base)) continue;
     const from = Math.max(base, s.from);
     let dueDay = addDurationToDay(from, s.every);
     let cap: Cap | null = null;
@@ -139,11 +165,9 @@ function nextDue(base: number, main: Segment[], dose: Segment[], caps: Cap[]): N
       const capped = addDurationToDay(from, c.every);
       if (capped < dueDay) { dueDay = capped; cap = c; }
     }
-    if (best === null || dueDay < best.dueDay) best = { dueDay, from, segment: s, cap };
-  };
-  for (const s of main) consider(s);
-  for (const s of dose) consider(s);
-  return best;
+    if (dueDay < bestDay) { bestDay = dueDay; bestFrom = from; bestSegment = s; bestCap = cap; }
+  }
+  return bestSegment === null ? null : { dueDay: bestDay, from: bestFrom, segment: bestSegment, cap: bestCap };
 }
 
 function describeBasis(next: NextDue): string {
@@ -184,7 +208,7 @@ function dueSoonWindow(ruleSet: RuleSet, intervalDays: number): number {
 }
 
 function evaluateTest(patient: PatientState, p: PrescriptionState, rule: MonitoringRule, test: TestSchedule,
-  ruleSet: RuleSet, asOf: IsoDate, asOfDay: number, wanted: StatusFilter): DueItem | null {
+  ruleSet: RuleSet, asOf: IsoDate, asOfDay: number, age: number | null, wanted: StatusFilter): DueItem | null {
   if (p.stoppedOn !== null) {
     const monitoringEnds = test.continueAfterStop ? addDuration(p.stoppedOn, test.continueAfterStop) : p.stoppedOn;
     if (monitoringEnds <= asOf) return null;
@@ -195,8 +219,9 @@ function evaluateTest(patient: PatientState, p: PrescriptionState, rule: Monitor
   const lastDone = patient.lastDone[test.test] ?? null;
   const lastDoneDay = lastDone === null ? null : dayNumber(lastDone);
   const startDay = dayNumber(p.startDate);
-  const main = segmentsFrom(startDay, test.phases, false);
-  const dose = p.lastDoseChange && test.afterDoseChange.length ? segmentsFrom(dayNumber(p.lastDoseChange), test.afterDoseChange, true) : [];
+  const schedule = compiled(test);
+  const main = segmentsFrom(startDay, schedule.main, false);
+  const dose = p.lastDoseChange && schedule.dose.length ? segmentsFrom(dayNumber(p.lastDoseChange), schedule.dose, true) : NO_SEGMENTS;
   const baselineOnly = test.phases.length === 0 && dose.length === 0;
   // Once routine monitoring has ended there is nothing to chase, not even a missing baseline.
   if (!baselineOnly && monitoringPaused(asOfDay, main, dose)) return null;
@@ -210,12 +235,12 @@ function evaluateTest(patient: PatientState, p: PrescriptionState, rule: Monitor
     next = { dueDay: startDay, from: startDay, segment: null, cap: null };
   } else {
     if (baselineOnly) return null;
-    const caps = test.modifiers.length ? modifierCaps(test.modifiers, patient, asOf) : NO_CAPS;
+    const caps = test.modifiers.length ? modifierCaps(test.modifiers, patient, asOf, age) : NO_CAPS;
     next = nextDue(lastDoneDay ?? startDay, main, dose, caps);
     if (next === null || monitoringPaused(next.dueDay, main, dose)) return null;
   }
 
-  const waiver = patient.waivers.find((w) => w.test === test.test && (w.drug === null || w.drug === p.drug) && asOf <= w.waivedUntil);
+  const waiver = patient.waivers.length ? patient.waivers.find((w) => w.test === test.test && (w.drug === null || w.drug === p.drug) && asOf <= w.waivedUntil) : undefined;
   const daysLate = asOfDay - next.dueDay;
   let status: DueStatus;
   if (waiver) status = 'waived';
@@ -260,11 +285,12 @@ export function dueForPatient(patient: PatientState, ruleSet: RuleSet, asOf: Iso
   rulesByDrug: Map<string, MonitoringRule> = indexRulesByDrug(ruleSet), wanted: StatusFilter = null): DueItem[] {
   const byKey = new Map<string, DueItem>();
   const asOfDay = dayNumber(asOf);
+  const age = patient.dateOfBirth === null ? null : ageOn(patient.dateOfBirth, asOf);
   for (const prescription of patient.prescriptions) {
     const rule = rulesByDrug.get(prescription.drug);
     if (!rule) continue; // an interacting drug, or a drug whose rule an organisation disabled
     for (const test of rule.tests) {
-      const item = evaluateTest(patient, prescription, rule, test, ruleSet, asOf, asOfDay, wanted);
+      const item = evaluateTest(patient, prescription, rule, test, ruleSet, asOf, asOfDay, age, wanted);
       if (!item) continue;
       const key = `${item.drug}\u0000${item.test}`;
       const existing = byKey.get(key);

@@ -30,7 +30,8 @@ export interface RegisterImportSummary {
   teamsCreated: number;
   patients: UpsertCounts;
   prescriptions: UpsertCounts;
-  responsibilities: UpsertCounts;
+  /** `removed`: assignments a filled-in cell no longer names (the cell replaces the drug's set). */
+  responsibilities: UpsertCounts & { removed: number };
 }
 
 export interface EventsImportSummary {

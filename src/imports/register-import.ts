@@ -319,5 +319,15 @@ async function writePlan(tx: Transaction, plan: Plan, batchSize: number, progres
                   ${p(b.map((x) => x.staff))}::text[]) AS u(id, org_type, org_name, staff)
       WHERE t.id = u.id`));
 
-  return { teamsCreated: createdTeams.length, patients, prescriptions, responsibilities };
+  // A filled-in responsibility cell is the whole truth for that patient and drug: assignments it no
+  // longer names are removed, or a reassigned test would still show its old holder. A blank cell
+  // states nothing and leaves what is stored.
+  const stated = new Set([...plan.responsibilities.values()].map((x) => `${pid(x)}\u0000${x.drug}`));
+  const wanted = new Set([...plan.responsibilities.values()].map((x) => `${pid(x)}\u0000${x.drug}\u0000${x.test}`));
+  const stale = [...storedResp.values()].filter((s) => stated.has(`${s.patient_id}\u0000${s.drug}`) && !wanted.has(`${s.patient_id}\u0000${s.drug}\u0000${s.test}`));
+  if (stale.length > 0) {
+    await batches(stale, (b) => tx.execute(sql`DELETE FROM responsibilities WHERE id = ANY(${p(b.map((s) => s.id))}::uuid[])`));
+  }
+
+  return { teamsCreated: createdTeams.length, patients, prescriptions, responsibilities: { ...responsibilities, removed: stale.length } };
 }

@@ -77,17 +77,18 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
   // Only the analytes the modifiers read: the summary keeps every analyte, and parsing all of them
   // for a whole organisation measured as the largest single cost of the load.
   const wantedValues = [...analytes].map((a) => sql`, m.recent_values -> ${a} AS ${sql.identifier(`v_${a}`)}`);
-  const patientRows = rowsOf<Row>(await db.execute(sql`SELECT p.id, p.patient_ref, p.display_label, t.name AS team,
+  const patientQuery = db.execute(sql`SELECT p.id, p.patient_ref, p.display_label, t.name AS team,
       p.gp_practice, p.date_of_birth::text AS dob ${useSummary ? sql`, m.last_done ${sql.join(wantedValues, sql``)}` : sql``}
     FROM patients p JOIN teams t ON t.id = p.team_id
     ${useSummary ? sql`LEFT JOIN patient_monitoring m ON m.patient_id = p.id` : sql``}
-    WHERE ${scoped ? sql.join(conditions, sql` AND `) : sql`TRUE`}`));
-  if (patientRows.length === 0) return [];
-
-  const ids = scoped ? pgArray(patientRows.map((r) => r.id as string)) : null;
-  const inScope = (alias: string) => (ids ? sql`${sql.raw(alias)}.patient_id = ANY(${ids}::uuid[])` : sql`TRUE`);
+    WHERE ${scoped ? sql.join(conditions, sql` AND `) : sql`TRUE`}`);
+  // Every query carries the same patient filter (a semi-join for a team), so all of them run at
+  // once instead of waiting for the patient list.
+  const patientScope = scoped ? sql`IN (SELECT p.id FROM patients p WHERE ${sql.join(conditions, sql` AND `)})` : null;
+  const inScope = (alias: string) => (patientScope ? sql`${sql.raw(alias)}.patient_id ${patientScope}` : sql`TRUE`);
   const analyteList = pgArray([...analytes]);
-  const [prescriptionRows, responsibilityRows, waiverRows, lastDoneRows, valueRows] = await Promise.all([
+  const [patientResult, prescriptionRows, responsibilityRows, waiverRows, lastDoneRows, valueRows] = await Promise.all([
+    patientQuery,
     db.execute(sql`SELECT r.patient_id, r.drug, r.start_date::text AS start_date, r.last_dose_change::text AS last_dose_change,
       r.stopped_on::text AS stopped_on FROM prescriptions r WHERE ${inScope('r')}`),
     db.execute(sql`SELECT r.patient_id, r.drug, r.test, r.org_type, r.org_name, r.staff FROM responsibilities r WHERE ${inScope('r')}`),
@@ -105,7 +106,7 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
   ]);
 
   const byId = new Map<string, PatientState>();
-  for (const r of patientRows) {
+  for (const r of rowsOf<Row>(patientResult)) {
     const recentValues: PatientState['recentValues'] = {};
     if (useSummary) {
       for (const analyte of analytes) {

@@ -58,7 +58,7 @@ describeEachEngine('importRegister', (getDb) => {
         kind: 'register', rows: 4, teamsCreated: 2,
         patients: { inserted: 3, updated: 0, unchanged: 0 },
         prescriptions: { inserted: 4, updated: 0, unchanged: 0 },
-        responsibilities: { inserted: 5, updated: 0, unchanged: 0 },
+        responsibilities: { inserted: 5, updated: 0, unchanged: 0, removed: 0 },
       },
     });
     const s = await stored(db, ['R-ONE', 'R-TWO', 'R-THREE']);
@@ -101,7 +101,7 @@ describeEachEngine('importRegister', (getDb) => {
         kind: 'register', rows: 2, teamsCreated: 0,
         patients: { inserted: 0, updated: 0, unchanged: 1 },
         prescriptions: { inserted: 0, updated: 0, unchanged: 2 },
-        responsibilities: { inserted: 0, updated: 0, unchanged: 3 },
+        responsibilities: { inserted: 0, updated: 0, unchanged: 3, removed: 0 },
       },
     });
     expect(await tableCounts(db)).toEqual(countsBefore);
@@ -127,7 +127,7 @@ describeEachEngine('importRegister', (getDb) => {
     expect(result.ok && result.summary).toMatchObject({
       patients: { inserted: 0, updated: 1, unchanged: 0 },
       prescriptions: { inserted: 0, updated: 2, unchanged: 0 },
-      responsibilities: { inserted: 0, updated: 1, unchanged: 1 },
+      responsibilities: { inserted: 0, updated: 1, unchanged: 1, removed: 0 },
     });
     const after = await stored(db, ['R-CHG', 'R-KEEP']);
     const chg = after.patients.find((p) => p.patientRef === 'R-CHG')!;
@@ -141,6 +141,21 @@ describeEachEngine('importRegister', (getDb) => {
     // Not in the second file: untouched.
     expect(after.patients.find((p) => p.patientRef === 'R-KEEP')).toEqual(before.patients.find((p) => p.patientRef === 'R-KEEP'));
     expect(after.prescriptions.filter((r) => r.ref === 'R-KEEP')).toEqual(before.prescriptions.filter((r) => r.ref === 'R-KEEP'));
+  });
+
+  it('a filled-in responsibility cell replaces that drug\'s assignments; a blank cell leaves them', async () => {
+    const db = getDb();
+    const row = (org: string) => `R-RSP,Resp,Resp Team,Elm Surgery,,lithium,2021-01-01,,,${org},`;
+    expect((await importRegister(db, csv([HEADER, row('lithium_level=mh_trust;*=gp_practice')]), { ruleSet, today: TODAY })).ok).toBe(true);
+    const reassigned = await importRegister(db, csv([HEADER, row('gp_practice')]), { ruleSet, today: TODAY });
+    expect(reassigned.ok && reassigned.summary.responsibilities).toEqual({ inserted: 0, updated: 0, unchanged: 1, removed: 1 });
+    let held = (await stored(db, ['R-RSP'])).responsibilities.map((r) => [r.test, r.orgType]);
+    expect(held).toEqual([['*', 'gp_practice']]);
+
+    const blank = await importRegister(db, csv([HEADER, row('')]), { ruleSet, today: TODAY });
+    expect(blank.ok && blank.summary.responsibilities).toEqual({ inserted: 0, updated: 0, unchanged: 0, removed: 0 });
+    held = (await stored(db, ['R-RSP'])).responsibilities.map((r) => [r.test, r.orgType]);
+    expect(held).toEqual([['*', 'gp_practice']]);
   });
 
   it('reports every bad row with its line and column, and writes nothing', async () => {
