@@ -100,6 +100,20 @@ export const patientMonitoring = pgTable('patient_monitoring', {
   recentValues: jsonb('recent_values').$type<Record<string, [number, string, number][]>>().notNull(),
 });
 
+/**
+ * Derived from prescriptions and responsibilities by triggers (migration 0003), in the same
+ * statement as every change to them: each patient's register as one row, so a due list reads one
+ * row per patient instead of one per prescription and one per assignment.
+ * Application code never writes it.
+ */
+export const patientRegister = pgTable('patient_register', {
+  patientId: uuid('patient_id').primaryKey().references(() => patients.id),
+  /** [[drug, start_date, last_dose_change, stopped_on], …] */
+  prescriptions: jsonb('prescriptions').$type<[string, string, string | null, string | null][]>().notNull(),
+  /** [[drug, test, org_type, org_name, staff], …] */
+  responsibilities: jsonb('responsibilities').$type<[string, string, string, string | null, string | null][]>().notNull(),
+});
+
 /** A test that is not required for a patient until a date, with the reason recorded. */
 export const waivers = pgTable('waivers', {
   id: uuid('id').primaryKey().defaultRandom(),

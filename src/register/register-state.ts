@@ -60,11 +60,17 @@ function json<T>(value: unknown): T | null {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
 
+type PrescriptionTuple = [string, IsoDate, IsoDate | null, IsoDate | null];
+type ResponsibilityTuple = [string, ResponsibilityState['test'], OrgType, string | null, string | null];
+/** [prescriptions, responsibilities, last done, recent values]; nulls where a patient has no row yet. */
+type StateTuple = [PrescriptionTuple[] | null, ResponsibilityTuple[] | null, PatientState['lastDone'] | null, Record<string, [number, IsoDate, number][]> | null];
+
 /**
- * Loads register state in a handful of queries. The patient rows carry their monitoring summary
- * (one row per patient instead of one per requirement: the driver costs about a microsecond per
- * row, which dominates at a whole organisation's scale). A team's other rows are fetched by patient
- * id through the patient_id indexes; the whole organisation's are read without any filter.
+ * Loads register state. Each patient comes back as one row carrying its register (prescriptions
+ * and responsibilities) and its monitoring summary, both kept by triggers: the driver costs about
+ * a microsecond per row, so one row per patient rather than one per prescription, assignment and
+ * requirement is what keeps a whole organisation's due list within seconds. Waivers (few) and, for
+ * a past as-of date, the event aggregates are read alongside with the same patient filter.
  */
 export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSet: RuleSet): Promise<PatientState[]> {
   const analytes = new Set<string>(analytesReadByModifiers(ruleSet));
@@ -73,25 +79,25 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
   if (scope.teamId) conditions.push(sql`p.team_id = ${scope.teamId}`);
   if (scope.patientIds) conditions.push(sql`p.id = ANY(${pgArray(scope.patientIds)}::uuid[])`);
   const scoped = conditions.length > 0;
+  const patientWhere = scoped ? sql.join(conditions, sql` AND `) : sql`TRUE`;
+  // Every query carries the same patient filter (a semi-join), so all of them run at once.
+  const inScope = (alias: string) => (scoped ? sql`${sql.raw(alias)}.patient_id IN (SELECT p.id FROM patients p WHERE ${patientWhere})` : sql`TRUE`);
 
-  // Only the analytes the modifiers read: the summary keeps every analyte, and parsing all of them
-  // for a whole organisation measured as the largest single cost of the load.
-  const wantedValues = [...analytes].map((a) => sql`, m.recent_values -> ${a} AS ${sql.identifier(`v_${a}`)}`);
-  const patientQuery = db.execute(sql`SELECT p.id, p.patient_ref, p.display_label, t.name AS team,
-      p.gp_practice, p.date_of_birth::text AS dob ${useSummary ? sql`, m.last_done ${sql.join(wantedValues, sql``)}` : sql``}
-    FROM patients p JOIN teams t ON t.id = p.team_id
-    ${useSummary ? sql`LEFT JOIN patient_monitoring m ON m.patient_id = p.id` : sql``}
-    WHERE ${scoped ? sql.join(conditions, sql` AND `) : sql`TRUE`}`);
-  // Every query carries the same patient filter (a semi-join for a team), so all of them run at
-  // once instead of waiting for the patient list.
-  const patientScope = scoped ? sql`IN (SELECT p.id FROM patients p WHERE ${sql.join(conditions, sql` AND `)})` : null;
-  const inScope = (alias: string) => (patientScope ? sql`${sql.raw(alias)}.patient_id ${patientScope}` : sql`TRUE`);
+  // One JSON document per patient (a single parse instead of one per column), holding only the
+  // analytes the modifiers read: the summary keeps every analyte, and parsing them all for a whole
+  // organisation measured as the largest single cost of the load.
+  const wantedValues = sql.join([...analytes].map((a) => sql`${a}::text, m.recent_values -> ${a}`), sql`, `);
+  const state = useSummary
+    ? sql`jsonb_build_array(g.prescriptions, g.responsibilities, m.last_done, jsonb_strip_nulls(jsonb_build_object(${wantedValues})))`
+    : sql`jsonb_build_array(g.prescriptions, g.responsibilities)`;
   const analyteList = pgArray([...analytes]);
-  const [patientResult, prescriptionRows, responsibilityRows, waiverRows, lastDoneRows, valueRows] = await Promise.all([
-    patientQuery,
-    db.execute(sql`SELECT r.patient_id, r.drug, r.start_date::text AS start_date, r.last_dose_change::text AS last_dose_change,
-      r.stopped_on::text AS stopped_on FROM prescriptions r WHERE ${inScope('r')}`),
-    db.execute(sql`SELECT r.patient_id, r.drug, r.test, r.org_type, r.org_name, r.staff FROM responsibilities r WHERE ${inScope('r')}`),
+  const [patientResult, waiverRows, lastDoneRows, valueRows] = await Promise.all([
+    db.execute(sql`SELECT p.id, p.patient_ref, p.display_label, t.name AS team, p.gp_practice, p.date_of_birth::text AS dob,
+        ${state} AS state
+      FROM patients p JOIN teams t ON t.id = p.team_id
+      LEFT JOIN patient_register g ON g.patient_id = p.id
+      ${useSummary ? sql`LEFT JOIN patient_monitoring m ON m.patient_id = p.id` : sql``}
+      WHERE ${patientWhere}`),
     db.execute(sql`SELECT w.patient_id, w.drug, w.test, w.reason, w.waived_until::text AS waived_until
       FROM waivers w WHERE ${inScope('w')} AND w.waived_until >= ${scope.asOf}::date`),
     useSummary ? Promise.resolve([]) : db.execute(sql`SELECT e.patient_id, e.requirement, max(e.taken_on)::text AS last_done
@@ -107,12 +113,10 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
 
   const byId = new Map<string, PatientState>();
   for (const r of rowsOf<Row>(patientResult)) {
+    const [prescriptions, responsibilities, lastDone, values] = json<StateTuple>(r.state) ?? [];
     const recentValues: PatientState['recentValues'] = {};
-    if (useSummary) {
-      for (const analyte of analytes) {
-        const points = json<[number, string, number][]>(r[`v_${analyte}`]);
-        if (points) recentValues[analyte as TestKey] = points.map(([value, takenOn]) => ({ value, takenOn }));
-      }
+    for (const [analyte, points] of Object.entries(values ?? {})) {
+      recentValues[analyte as TestKey] = points.map(([value, takenOn]) => ({ value, takenOn }));
     }
     byId.set(r.id as string, {
       patientRef: r.patient_ref as string,
@@ -120,8 +124,10 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
       team: r.team as string,
       gpPractice: r.gp_practice as string,
       dateOfBirth: (r.dob as string | null) ?? null,
-      prescriptions: [], responsibilities: [], waivers: [],
-      lastDone: json<PatientState['lastDone']>(r.last_done) ?? {},
+      prescriptions: (prescriptions ?? []).map(([drug, startDate, lastDoseChange, stoppedOn]) => ({ drug, startDate, lastDoseChange, stoppedOn })),
+      responsibilities: (responsibilities ?? []).map(([drug, test, orgType, orgName, staff]) => ({ drug, test, orgType, orgName, staff })),
+      waivers: [],
+      lastDone: lastDone ?? {},
       recentValues,
     });
   }
@@ -131,14 +137,6 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
       if (patient) fn(patient, row);
     }
   };
-  each(prescriptionRows, (p, r) => p.prescriptions.push({
-    drug: r.drug as string, startDate: r.start_date as string,
-    lastDoseChange: (r.last_dose_change as string | null) ?? null, stoppedOn: (r.stopped_on as string | null) ?? null,
-  }));
-  each(responsibilityRows, (p, r) => p.responsibilities.push({
-    drug: r.drug as string, test: r.test as ResponsibilityState['test'], orgType: r.org_type as OrgType,
-    orgName: (r.org_name as string | null) ?? null, staff: (r.staff as string | null) ?? null,
-  }));
   each(waiverRows, (p, r) => p.waivers.push({
     drug: (r.drug as string | null) ?? null, test: r.test as TestKey, reason: r.reason as string, waivedUntil: r.waived_until as string,
   }));

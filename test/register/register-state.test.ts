@@ -6,7 +6,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { monitoringEvents, patientMonitoring, patients, prescriptions, teams } from '../../src/db/schema.js';
+import { monitoringEvents, patientMonitoring, patientRegister, patients, prescriptions, responsibilities, teams } from '../../src/db/schema.js';
 import { computeDue } from '../../src/domain/due.js';
 import type { PatientState } from '../../src/domain/register.js';
 import { requirementKeyOf, type TestKey } from '../../src/domain/test-keys.js';
@@ -85,6 +85,28 @@ describeEachEngine('register state read model', (getDb) => {
     expect(sorted(fromSummary)).toEqual(sorted(fromEvents));
   });
 
+  it('keeps each patient\'s register row in step with prescriptions and responsibilities', async () => {
+    const db = getDb();
+    const id = await addPatient(db, 'RM-003', 'clozapine', '2026-01-05');
+    await db.insert(responsibilities).values([
+      { patientId: id, drug: 'clozapine', test: '*', orgType: 'mh_trust', orgName: null, staff: null },
+      { patientId: id, drug: 'clozapine', test: 'fbc', orgType: 'mh_trust', orgName: 'Test Trust', staff: 'j.bloggs@example.nhs.uk' },
+    ]);
+    let [row] = await db.select().from(patientRegister).where(eq(patientRegister.patientId, id));
+    expect(row?.prescriptions).toEqual([['clozapine', '2026-01-05', null, null]]);
+    expect(row?.responsibilities).toEqual([['clozapine', '*', 'mh_trust', null, null], ['clozapine', 'fbc', 'mh_trust', 'Test Trust', 'j.bloggs@example.nhs.uk']]);
+
+    await db.update(prescriptions).set({ stoppedOn: '2026-06-01' }).where(eq(prescriptions.patientId, id));
+    await db.delete(responsibilities).where(sql`${responsibilities.patientId} = ${id} AND ${responsibilities.test} = 'fbc'`);
+    [row] = await db.select().from(patientRegister).where(eq(patientRegister.patientId, id));
+    expect(row?.prescriptions).toEqual([['clozapine', '2026-01-05', null, '2026-06-01']]);
+    expect(row?.responsibilities).toEqual([['clozapine', '*', 'mh_trust', null, null]]);
+
+    const [state] = await loadPatientStates(db, { asOf: '2026-05-01', patientIds: [id] }, rules);
+    expect(state?.prescriptions).toEqual([{ drug: 'clozapine', startDate: '2026-01-05', lastDoseChange: null, stoppedOn: '2026-06-01' }]);
+    expect(state?.responsibilities).toEqual([{ drug: 'clozapine', test: '*', orgType: 'mh_trust', orgName: null, staff: null }]);
+  });
+
   it('scopes by team and by patient', async () => {
     const db = getDb();
     const other = await addPatient(db, 'RM-002', 'methotrexate', '2024-01-01');
@@ -94,6 +116,6 @@ describeEachEngine('register state read model', (getDb) => {
     expect(teamStates.map((s) => s.patientRef)).toEqual(['RM-002']);
     expect(teamStates[0]?.lastDone).toEqual({ lft: '2026-10-01' });
     const all = await loadPatientStates(db, { asOf: '2026-11-22' }, rules);
-    expect(all.map((s) => s.patientRef).sort()).toEqual(['RM-001', 'RM-002']);
+    expect(all.map((s) => s.patientRef).sort()).toEqual(['RM-001', 'RM-002', 'RM-003']);
   });
 });
