@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addMonths, ageOn, daysBetween, isIsoDate, todayIn } from '../../src/domain/dates.js';
+import fc from 'fast-check';
+import { addMonths, addMonthsToDay, ageOn, dayNumber, daysBetween, fromDayNumber, isIsoDate, todayIn } from '../../src/domain/dates.js';
 import { addDuration } from '../../src/domain/durations.js';
 
 describe('calendar dates', () => {
@@ -40,5 +41,27 @@ describe('calendar dates', () => {
     const lateEvening = new Date('2026-06-15T23:30:00Z');
     expect(todayIn('Europe/London', lateEvening)).toBe('2026-06-16');
     expect(todayIn('UTC', lateEvening)).toBe('2026-06-15');
+  });
+});
+
+describe('day-number arithmetic agrees with the platform calendar', () => {
+  const reference = (n: number) => new Date(n * 86_400_000).toISOString().slice(0, 10);
+
+  it('round-trips every day from 1900 to 2200', () => {
+    fc.assert(fc.property(fc.integer({ min: -25_567, max: 84_000 }), (n) => {
+      expect(fromDayNumber(n)).toBe(reference(n));
+      expect(dayNumber(fromDayNumber(n))).toBe(n);
+    }), { numRuns: 5_000 });
+  });
+
+  it('adds calendar months the same way on day numbers and on strings, clamping to month ends', () => {
+    fc.assert(fc.property(fc.integer({ min: -25_567, max: 84_000 }), fc.integer({ min: -240, max: 240 }), (n, months) => {
+      const viaDays = fromDayNumber(addMonthsToDay(n, months));
+      const viaString = addMonths(fromDayNumber(n), months);
+      expect(viaDays).toBe(viaString);
+      const target = new Date(n * 86_400_000);
+      const expectedMonth = ((target.getUTCMonth() + months) % 12 + 12) % 12;
+      expect(Number(viaDays.slice(5, 7)) - 1).toBe(expectedMonth);
+    }), { numRuns: 5_000 });
   });
 });
