@@ -13,10 +13,12 @@ CREATE TABLE "monitoring_events" (
 	CONSTRAINT "monitoring_events_value_ck" CHECK (("monitoring_events"."outcome" = 'result') = ("monitoring_events"."value" IS NOT NULL))
 );
 --> statement-breakpoint
-CREATE TABLE "patient_monitoring" (
+CREATE TABLE "patient_state" (
 	"patient_id" uuid PRIMARY KEY NOT NULL,
-	"last_done" jsonb NOT NULL,
-	"recent_values" jsonb NOT NULL
+	"prescriptions" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"responsibilities" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"last_done" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"recent_values" jsonb DEFAULT '{}'::jsonb NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "patients" (
@@ -86,7 +88,7 @@ CREATE TABLE "waivers" (
 );
 --> statement-breakpoint
 ALTER TABLE "monitoring_events" ADD CONSTRAINT "monitoring_events_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "patient_monitoring" ADD CONSTRAINT "patient_monitoring_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "patient_state" ADD CONSTRAINT "patient_state_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "patients" ADD CONSTRAINT "patients_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "prescriptions" ADD CONSTRAINT "prescriptions_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "responsibilities" ADD CONSTRAINT "responsibilities_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

@@ -86,32 +86,23 @@ export const monitoringEvents = pgTable('monitoring_events', {
 ]);
 
 /**
- * Derived from monitoring_events and kept current by triggers (migration 0001) in the same
- * statement as every insert, update or delete, so it can never disagree with the events. One row
- * per patient: the whole-organisation due list reads 100,000 rows here instead of aggregating
- * millions of events. A due list as of a past date (before some recorded event) reads the events.
- * Application code never writes it.
+ * Each patient's register and monitoring history as one row, derived by statement-level triggers
+ * (migration 0001) in the same statement as every change to prescriptions, responsibilities or
+ * monitoring_events, so it can never disagree with them. A due list reads one row per patient
+ * instead of one per prescription, assignment and event: at a whole organisation's scale the
+ * driver's per-row cost outweighed everything else. A due list as of a past date (before some
+ * recorded event) aggregates the events instead. Application code never writes this table.
  */
-export const patientMonitoring = pgTable('patient_monitoring', {
-  patientId: uuid('patient_id').primaryKey().references(() => patients.id),
-  /** { requirement: "YYYY-MM-DD" }: the latest date each requirement was done (a result or "done"). */
-  lastDone: jsonb('last_done').$type<Record<string, string>>().notNull(),
-  /** { analyte: [[value, "YYYY-MM-DD", eventId], …] }: the two most recent numeric results, newest first. */
-  recentValues: jsonb('recent_values').$type<Record<string, [number, string, number][]>>().notNull(),
-});
-
-/**
- * Derived from prescriptions and responsibilities by triggers (migration 0003), in the same
- * statement as every change to them: each patient's register as one row, so a due list reads one
- * row per patient instead of one per prescription and one per assignment.
- * Application code never writes it.
- */
-export const patientRegister = pgTable('patient_register', {
+export const patientState = pgTable('patient_state', {
   patientId: uuid('patient_id').primaryKey().references(() => patients.id),
   /** [[drug, start_date, last_dose_change, stopped_on], …] */
-  prescriptions: jsonb('prescriptions').$type<[string, string, string | null, string | null][]>().notNull(),
+  prescriptions: jsonb('prescriptions').$type<[string, string, string | null, string | null][]>().notNull().default([]),
   /** [[drug, test, org_type, org_name, staff], …] */
-  responsibilities: jsonb('responsibilities').$type<[string, string, string, string | null, string | null][]>().notNull(),
+  responsibilities: jsonb('responsibilities').$type<[string, string, string, string | null, string | null][]>().notNull().default([]),
+  /** { requirement: "YYYY-MM-DD" }: the latest date each requirement was done (a result or "done"). */
+  lastDone: jsonb('last_done').$type<Record<string, string>>().notNull().default({}),
+  /** { analyte: [[value, "YYYY-MM-DD", eventId], …] }: the two most recent numeric results, newest first. */
+  recentValues: jsonb('recent_values').$type<Record<string, [number, string, number][]>>().notNull().default({}),
 });
 
 /** A test that is not required for a patient until a date, with the reason recorded. */

@@ -126,7 +126,7 @@ export function quote(value: string): string {
 const importOptionsSchema = z.object({
   today: z.string().refine(isIsoDate, 'today must be a real date in YYYY-MM-DD form'),
   // Large batches amortise what each statement costs regardless of its size: a round trip, and the
-  // per-statement trigger that folds inserted events into patient_monitoring (measured on 2M
+  // per-statement trigger that folds inserted events into patient_state (measured on 2M
   // events: 5k rows per batch 18k/s, 20k rows 25k/s).
   batchSize: z.number().int().min(1).max(100_000).default(20_000),
   maxProblems: z.number().int().min(1).default(DEFAULT_MAX_PROBLEMS),

@@ -62,12 +62,10 @@ function json<T>(value: unknown): T | null {
 
 type PrescriptionTuple = [string, IsoDate, IsoDate | null, IsoDate | null];
 type ResponsibilityTuple = [string, ResponsibilityState['test'], OrgType, string | null, string | null];
-/** [prescriptions, responsibilities, last done, recent values]; nulls where a patient has no row yet. */
-type StateTuple = [PrescriptionTuple[] | null, ResponsibilityTuple[] | null, PatientState['lastDone'] | null, Record<string, [number, IsoDate, number][]> | null];
 
 /**
  * Loads register state. Each patient comes back as one row carrying its register (prescriptions
- * and responsibilities) and its monitoring summary, both kept by triggers: the driver costs about
+ * and responsibilities) and its monitoring summary, from patient_state (kept by triggers): the driver costs about
  * a microsecond per row, so one row per patient rather than one per prescription, assignment and
  * requirement is what keeps a whole organisation's due list within seconds. Waivers (few) and, for
  * a past as-of date, the event aggregates are read alongside with the same patient filter.
@@ -83,20 +81,17 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
   // Every query carries the same patient filter (a semi-join), so all of them run at once.
   const inScope = (alias: string) => (scoped ? sql`${sql.raw(alias)}.patient_id IN (SELECT p.id FROM patients p WHERE ${patientWhere})` : sql`TRUE`);
 
-  // One JSON document per patient (a single parse instead of one per column), holding only the
-  // analytes the modifiers read: the summary keeps every analyte, and parsing them all for a whole
-  // organisation measured as the largest single cost of the load.
-  const wantedValues = sql.join([...analytes].map((a) => sql`${a}::text, m.recent_values -> ${a}`), sql`, `);
-  const state = useSummary
-    ? sql`jsonb_build_array(g.prescriptions, g.responsibilities, m.last_done, jsonb_strip_nulls(jsonb_build_object(${wantedValues})))`
-    : sql`jsonb_build_array(g.prescriptions, g.responsibilities)`;
-  const analyteList = pgArray([...analytes]);
+  // Only the analytes the modifiers read, one column each: the summary keeps every analyte, and
+  // turning all of them into text and back (numbers are slow to format) measured as the largest
+  // single cost of the load.
+  const analyteList = [...analytes];
+  const valueColumns = useSummary ? analyteList.map((a, i) => sql`, g.recent_values -> ${a} AS ${sql.identifier(`v${i}`)}`) : [];
+  const analyteArray = pgArray(analyteList);
   const [patientResult, waiverRows, lastDoneRows, valueRows] = await Promise.all([
     db.execute(sql`SELECT p.id, p.patient_ref, p.display_label, t.name AS team, p.gp_practice, p.date_of_birth::text AS dob,
-        ${state} AS state
+        g.prescriptions, g.responsibilities, ${useSummary ? sql`g.last_done` : sql`NULL::jsonb`} AS last_done ${sql.join(valueColumns, sql``)}
       FROM patients p JOIN teams t ON t.id = p.team_id
-      LEFT JOIN patient_register g ON g.patient_id = p.id
-      ${useSummary ? sql`LEFT JOIN patient_monitoring m ON m.patient_id = p.id` : sql``}
+      LEFT JOIN patient_state g ON g.patient_id = p.id
       WHERE ${patientWhere}`),
     db.execute(sql`SELECT w.patient_id, w.drug, w.test, w.reason, w.waived_until::text AS waived_until
       FROM waivers w WHERE ${inScope('w')} AND w.waived_until >= ${scope.asOf}::date`),
@@ -107,16 +102,21 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
         SELECT e.patient_id, e.test, e.value, e.taken_on::text AS taken_on,
           row_number() OVER (PARTITION BY e.patient_id, e.test ORDER BY e.taken_on DESC, e.id DESC) AS rn
         FROM monitoring_events e
-        WHERE ${inScope('e')} AND e.outcome = 'result' AND e.test = ANY(${analyteList}::text[]) AND e.taken_on <= ${scope.asOf}::date
+        WHERE ${inScope('e')} AND e.outcome = 'result' AND e.test = ANY(${analyteArray}::text[]) AND e.taken_on <= ${scope.asOf}::date
       ) ranked WHERE rn <= 2 ORDER BY rn`),
   ]);
 
   const byId = new Map<string, PatientState>();
   for (const r of rowsOf<Row>(patientResult)) {
-    const [prescriptions, responsibilities, lastDone, values] = json<StateTuple>(r.state) ?? [];
+    const prescriptions = json<PrescriptionTuple[]>(r.prescriptions);
+    const responsibilities = json<ResponsibilityTuple[]>(r.responsibilities);
+    const lastDone = json<PatientState['lastDone']>(r.last_done);
     const recentValues: PatientState['recentValues'] = {};
-    for (const [analyte, points] of Object.entries(values ?? {})) {
-      recentValues[analyte as TestKey] = points.map(([value, takenOn]) => ({ value, takenOn }));
+    if (useSummary) {
+      analyteList.forEach((analyte, i) => {
+        const points = json<[number, IsoDate, number][]>(r[`v${i}`]);
+        if (points) recentValues[analyte as TestKey] = points.map(([value, takenOn]) => ({ value, takenOn }));
+      });
     }
     byId.set(r.id as string, {
       patientRef: r.patient_ref as string,

@@ -1,12 +1,12 @@
 /**
- * The patient_monitoring read model (maintained by triggers) must always agree with the events it
+ * The patient_state read model (maintained by triggers) must always agree with the events it
  * summarises, on PGlite and on PostgreSQL: after batched inserts in any order, corrections
  * (update, delete), and for as-of dates before some events (where the events are read instead).
  */
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
-import { monitoringEvents, patientMonitoring, patientRegister, patients, prescriptions, responsibilities, teams } from '../../src/db/schema.js';
+import { monitoringEvents, patientState, patients, prescriptions, responsibilities, teams } from '../../src/db/schema.js';
 import { computeDue } from '../../src/domain/due.js';
 import type { PatientState } from '../../src/domain/register.js';
 import { requirementKeyOf, type TestKey } from '../../src/domain/test-keys.js';
@@ -48,7 +48,7 @@ describeEachEngine('register state read model', (getDb) => {
   });
 
   it('keeps the latest date per requirement and the two newest values per analyte, whatever the insert order', async () => {
-    const [row] = await getDb().select().from(patientMonitoring).where(eq(patientMonitoring.patientId, lithiumPatient));
+    const [row] = await getDb().select().from(patientState).where(eq(patientState.patientId, lithiumPatient));
     expect(row?.lastDone).toEqual({ lithium_level: '2026-05-01', renal: '2026-05-01', tft: '2026-05-01', calcium: '2026-06-01' });
     expect(row?.recentValues.lithium_level?.map(([v, d]) => [v, d])).toEqual([[0.9, '2026-05-01'], [0.7, '2026-03-01']]);
     expect(row?.recentValues.egfr?.map(([v]) => v)).toEqual([70, 80]);
@@ -71,11 +71,11 @@ describeEachEngine('register state read model', (getDb) => {
     const db = getDb();
     await db.update(monitoringEvents).set({ value: 1.6 })
       .where(sql`${monitoringEvents.patientId} = ${lithiumPatient} AND ${monitoringEvents.takenOn} = '2026-05-01' AND ${monitoringEvents.test} = 'lithium_level'`);
-    let [row] = await db.select().from(patientMonitoring).where(eq(patientMonitoring.patientId, lithiumPatient));
+    let [row] = await db.select().from(patientState).where(eq(patientState.patientId, lithiumPatient));
     expect(row?.recentValues.lithium_level?.[0]?.[0]).toBe(1.6);
 
     await db.delete(monitoringEvents).where(sql`${monitoringEvents.patientId} = ${lithiumPatient} AND ${monitoringEvents.takenOn} = '2026-05-01'`);
-    [row] = await db.select().from(patientMonitoring).where(eq(patientMonitoring.patientId, lithiumPatient));
+    [row] = await db.select().from(patientState).where(eq(patientState.patientId, lithiumPatient));
     expect(row?.lastDone).toEqual({ lithium_level: '2026-03-01', renal: '2026-01-10', calcium: '2026-06-01' });
     expect(row?.recentValues.lithium_level?.map(([v]) => v)).toEqual([0.7, 0.5]);
     expect(row?.recentValues.tsh).toBeUndefined();
@@ -92,13 +92,13 @@ describeEachEngine('register state read model', (getDb) => {
       { patientId: id, drug: 'clozapine', test: '*', orgType: 'mh_trust', orgName: null, staff: null },
       { patientId: id, drug: 'clozapine', test: 'fbc', orgType: 'mh_trust', orgName: 'Test Trust', staff: 'j.bloggs@example.nhs.uk' },
     ]);
-    let [row] = await db.select().from(patientRegister).where(eq(patientRegister.patientId, id));
+    let [row] = await db.select().from(patientState).where(eq(patientState.patientId, id));
     expect(row?.prescriptions).toEqual([['clozapine', '2026-01-05', null, null]]);
     expect(row?.responsibilities).toEqual([['clozapine', '*', 'mh_trust', null, null], ['clozapine', 'fbc', 'mh_trust', 'Test Trust', 'j.bloggs@example.nhs.uk']]);
 
     await db.update(prescriptions).set({ stoppedOn: '2026-06-01' }).where(eq(prescriptions.patientId, id));
     await db.delete(responsibilities).where(sql`${responsibilities.patientId} = ${id} AND ${responsibilities.test} = 'fbc'`);
-    [row] = await db.select().from(patientRegister).where(eq(patientRegister.patientId, id));
+    [row] = await db.select().from(patientState).where(eq(patientState.patientId, id));
     expect(row?.prescriptions).toEqual([['clozapine', '2026-01-05', null, '2026-06-01']]);
     expect(row?.responsibilities).toEqual([['clozapine', '*', 'mh_trust', null, null]]);
 
