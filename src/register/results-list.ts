@@ -50,10 +50,14 @@ export async function resultsList(db: Queryable, ruleSet: RuleSet,
 
   const patientIds = [...new Set(recent.map((r) => r.patient_id as string))];
   const idList = `{${patientIds.join(',')}}`;
+  // Earlier results matter only for analytes that have trend rules; reading every analyte's
+  // history for a whole organisation made this list take minutes.
+  const trendAnalytes = [...new Set(ruleSet.trends.map((t) => t.analyte))];
   const [historyRows, prescriptionRows] = await Promise.all([
-    db.execute(sql`SELECT e.id, e.patient_id, e.test, e.value, e.taken_on::text AS taken_on
+    trendAnalytes.length === 0 ? Promise.resolve([]) : db.execute(sql`SELECT e.id, e.patient_id, e.test, e.value, e.taken_on::text AS taken_on
       FROM monitoring_events e JOIN patients p ON p.id = e.patient_id
       WHERE ${scope} AND e.taken_on >= ${historyFrom}::date AND e.patient_id = ANY(${idList}::uuid[])
+        AND e.test = ANY(${`{${trendAnalytes.join(',')}}`}::text[])
       ORDER BY e.taken_on DESC, e.id DESC`),
     db.execute(sql`SELECT patient_id, drug, start_date::text AS start_date, stopped_on::text AS stopped_on
       FROM prescriptions WHERE patient_id = ANY(${idList}::uuid[])`),
@@ -66,7 +70,12 @@ export async function resultsList(db: Queryable, ruleSet: RuleSet,
     list.push({ id: Number(r.id), value: Number(r.value), takenOn: r.taken_on as string });
     history.set(key, list);
   }
-  const prescriptions = rowsOf<Row>(prescriptionRows);
+  const prescriptionsByPatient = new Map<string, Row[]>();
+  for (const row of rowsOf<Row>(prescriptionRows)) {
+    const list = prescriptionsByPatient.get(row.patient_id as string) ?? [];
+    list.push(row);
+    prescriptionsByPatient.set(row.patient_id as string, list);
+  }
   const rulesByDrug = indexRulesByDrug(ruleSet);
 
   const rows: ResultRow[] = recent.map((r) => {
@@ -74,8 +83,8 @@ export async function resultsList(db: Queryable, ruleSet: RuleSet,
     const id = Number(r.id);
     const earlier = (history.get(`${r.patient_id as string}|${r.test as string}`) ?? [])
       .filter((p) => p.takenOn < takenOn || (p.takenOn === takenOn && p.id < id));
-    const ruleIds = prescriptions
-      .filter((p) => p.patient_id === r.patient_id && (p.start_date as string) <= takenOn
+    const ruleIds = (prescriptionsByPatient.get(r.patient_id as string) ?? [])
+      .filter((p) => (p.start_date as string) <= takenOn
         && (p.stopped_on === null || (p.stopped_on as string) > takenOn))
       .map((p) => rulesByDrug.get(p.drug as string)?.id)
       .filter((ruleId): ruleId is string => ruleId !== undefined);
