@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildDrugIndex, resolveDrug, ruleForDrug } from '../../src/domain/rules/drugs.js';
 import { loadRuleSet } from '../../src/rules/load.js';
@@ -109,8 +109,9 @@ describe('ruleForDrug', () => {
 });
 
 // The shared OpenSAFELY code lists (outside the repository) are a cross-check on drug coverage.
-const CODELISTS = '/work/shared/fixtures/codelists';
-describe.skipIf(!existsSync(CODELISTS))('coverage of the OpenSAFELY code lists', () => {
+// Copies of the OpenSAFELY lists, with their sources: test/fixtures/codelists/SOURCES.md.
+const CODELISTS = new URL('../fixtures/codelists', import.meta.url).pathname;
+describe('coverage of the OpenSAFELY code lists', () => {
   const terms = (file: string, column: string) => {
     const [header, ...rows] = readFileSync(`${CODELISTS}/${file}`, 'utf8').trim().split('\n');
     const at = header!.split(',').indexOf(column);
