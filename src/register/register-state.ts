@@ -1,7 +1,8 @@
 /**
- * Loads register state for the due engine from the database: one query per table, filtered to a
- * team when one is given, with "last done" and recent values aggregated in SQL so a register of
- * two million events is never pulled into memory row by row.
+ * Loads register state for the due engine: one row per patient from the patient_state read model
+ * (kept by triggers), filtered to a team or to given patients, so a register of two million events
+ * is never pulled into memory row by row. For an as-of date before some recorded event it
+ * aggregates the events instead.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
@@ -39,7 +40,7 @@ export function analytesReadByModifiers(ruleSet: RuleSet): TestKey[] {
   return [...analytes];
 }
 
-/** A text[] literal works the same on postgres.js and PGlite, unlike driver array binding. */
+/** An array as one text literal parameter (cast in SQL), identical on postgres.js and PGlite. */
 function pgArray(values: string[]): string {
   return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }
