@@ -4,7 +4,7 @@
  * database, and serves HTTP (`/healthz`). Chat adapters attach here in later releases.
  */
 import { loadConfig } from './config/env.js';
-import { DatabaseLockedError, openDatabase } from './db/client.js';
+import { DatabaseConnectionError, DatabaseLockedError, openDatabase } from './db/client.js';
 import { todayIn } from './domain/dates.js';
 import { loadRuleSet } from './rules/load.js';
 import { registerIsEmpty, seedDemoRegister } from './demo/seed.js';
@@ -33,7 +33,8 @@ async function main(): Promise<number> {
     handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log: (msg) => logger.info('database', { msg }) });
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
-    if (!(err instanceof DatabaseLockedError)) logger.unexpected(err, { phase: 'open_database' });
+    // A locked directory or an unreachable server is a configuration problem the message explains.
+    if (!(err instanceof DatabaseLockedError || err instanceof DatabaseConnectionError)) logger.unexpected(err, { phase: 'open_database' });
     return 1;
   }
   const { db } = handle;

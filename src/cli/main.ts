@@ -3,7 +3,7 @@
  * and what to do), 2 the command was typed wrongly, 3 unexpected error (logged with a reference).
  */
 import { parseArgs } from 'node:util';
-import { DatabaseLockedError } from '../db/client.js';
+import { DatabaseConnectionError, DatabaseLockedError } from '../db/client.js';
 import { createCliContext, processIo, type CliOptions } from './context.js';
 import { dueCommand, importCommand, migrateCommand, resultsCommand, rulesCommand } from './register-commands.js';
 import type { CommandSpec } from './registry.js';
@@ -61,7 +61,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
   try {
     return await command.run(ctx, args);
   } catch (err) {
-    if (err instanceof DatabaseLockedError) {
+    if (err instanceof DatabaseLockedError || err instanceof DatabaseConnectionError) {
       io.err(err.message);
       return 1;
     }
