@@ -310,3 +310,18 @@ export function recordProblem(record: CsvRecord, width: number): string | null {
   }
   return null;
 }
+
+/**
+ * The start of every row check: a malformed record is reported whole (and yields null); otherwise
+ * a trimmed cell reader for the row's columns (blank for an optional column the header omits).
+ */
+export function rowCells<C extends string>(record: CsvRecord, col: ColumnIndex<C>, width: number,
+  report: (line: number, column: null, message: string) => void): ((c: C) => string) | null {
+  const shape = recordProblem(record, width);
+  if (shape !== null) {
+    report(record.line, null, shape);
+    return null;
+  }
+  return (c: C) => (col[c] === -1 ? '' : record.fields[col[c]]!.trim());
+}
+

@@ -19,7 +19,7 @@ import { isIsoDate } from '../domain/dates.js';
 import type { EventOutcome } from '../domain/register.js';
 import { requirementKeyOf, resolveTestKey, type TestKey } from '../domain/test-keys.js';
 import { normaliseValue, takesValue } from '../domain/units.js';
-import { openCsv, recordProblem, type ColumnIndex, type CsvRecord, type HeaderSpec } from './csv.js';
+import { openCsv, rowCells, type ColumnIndex, type CsvRecord, type HeaderSpec } from './csv.js';
 import {
   failure, parseImportOptions, ProblemList, quote,
   type EventsImportSummary, type ImportProgress, type ImportResult,
@@ -180,14 +180,10 @@ class EventValidator {
 
   /** The row ready to insert, or null after adding its problems to `problems`. */
   check(record: CsvRecord, col: ColumnIndex<Column>, width: number, problems: ProblemList): EventRow | null {
-    const { line, fields } = record;
-    const shape = recordProblem(record, width);
-    if (shape !== null) {
-      problems.add(line, null, shape);
-      return null;
-    }
+    const { line } = record;
+    const cell = rowCells(record, col, width, (l, c, m) => problems.add(l, c, m));
+    if (cell === null) return null;
     const before = problems.total;
-    const cell = (c: Column) => (col[c] === -1 ? '' : fields[col[c]]!.trim());
 
     const ref = cell('patient_ref');
     const patientId = ref === '' ? undefined : this.patients.get(ref);

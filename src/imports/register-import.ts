@@ -19,7 +19,7 @@ import { isIsoDate } from '../domain/dates.js';
 import { buildDrugIndex, resolveDrug } from '../domain/rules/drugs.js';
 import type { OrgType, RuleSet } from '../domain/rules/schema.js';
 import type { TestKey } from '../domain/test-keys.js';
-import { openCsv, recordProblem, type ColumnIndex, type CsvRecord, type HeaderSpec } from './csv.js';
+import { openCsv, rowCells, type ColumnIndex, type CsvRecord, type HeaderSpec } from './csv.js';
 import {
   failure, parseImportOptions, ProblemList, quote,
   type ImportProgress, type ImportResult, type RegisterImportSummary, type UpsertCounts,
@@ -109,14 +109,10 @@ function rowValidator(ruleSet: RuleSet, today: string) {
   const index = buildDrugIndex(ruleSet);
   const testsOfRule = new Map(ruleSet.rules.map((r) => [r.id, r.tests.map((t) => t.test as TestKey)]));
   return (record: CsvRecord, col: ColumnIndex<Column>, width: number, problems: ProblemList): Row | null => {
-    const { line, fields } = record;
-    const shape = recordProblem(record, width);
-    if (shape !== null) {
-      problems.add(line, null, shape);
-      return null;
-    }
+    const { line } = record;
+    const cell = rowCells(record, col, width, (l, c, m) => problems.add(l, c, m));
+    if (cell === null) return null;
     const before = problems.total;
-    const cell = (c: Column) => (col[c] === -1 ? '' : fields[col[c]]!.trim());
     const text = (c: Column, required: boolean): string | null => {
       const value = cell(c);
       if (value === '') {
