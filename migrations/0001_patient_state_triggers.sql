@@ -93,15 +93,14 @@ BEGIN
   RETURN NULL;
 END $$;
 --> statement-breakpoint
-CREATE OR REPLACE FUNCTION closedloop_events_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION closedloop_events_corrected() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM closedloop_rebuild_monitoring(ARRAY(SELECT DISTINCT patient_id FROM old_rows));
-  RETURN NULL;
-END $$;
---> statement-breakpoint
-CREATE OR REPLACE FUNCTION closedloop_events_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM closedloop_rebuild_monitoring(ARRAY(SELECT patient_id FROM old_rows UNION SELECT patient_id FROM new_rows));
+  -- Each trigger has only the transition tables of its own event; plpgsql plans only the branch it runs.
+  IF TG_OP = 'DELETE' THEN
+    PERFORM closedloop_rebuild_monitoring(ARRAY(SELECT DISTINCT patient_id FROM old_rows));
+  ELSE
+    PERFORM closedloop_rebuild_monitoring(ARRAY(SELECT patient_id FROM old_rows UNION SELECT patient_id FROM new_rows));
+  END IF;
   RETURN NULL;
 END $$;
 --> statement-breakpoint
@@ -111,21 +110,16 @@ BEGIN
   RETURN NULL;
 END $$;
 --> statement-breakpoint
-CREATE OR REPLACE FUNCTION closedloop_register_rows_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION closedloop_register_rows_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM closedloop_rebuild_register(ARRAY(SELECT DISTINCT patient_id FROM new_rows), TG_TABLE_NAME);
-  RETURN NULL;
-END $$;
---> statement-breakpoint
-CREATE OR REPLACE FUNCTION closedloop_register_rows_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM closedloop_rebuild_register(ARRAY(SELECT DISTINCT patient_id FROM old_rows), TG_TABLE_NAME);
-  RETURN NULL;
-END $$;
---> statement-breakpoint
-CREATE OR REPLACE FUNCTION closedloop_register_rows_updated() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM closedloop_rebuild_register(ARRAY(SELECT patient_id FROM old_rows UNION SELECT patient_id FROM new_rows), TG_TABLE_NAME);
+  -- Each trigger has only the transition tables of its own event; plpgsql plans only the branch it runs.
+  IF TG_OP = 'INSERT' THEN
+    PERFORM closedloop_rebuild_register(ARRAY(SELECT DISTINCT patient_id FROM new_rows), TG_TABLE_NAME);
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM closedloop_rebuild_register(ARRAY(SELECT DISTINCT patient_id FROM old_rows), TG_TABLE_NAME);
+  ELSE
+    PERFORM closedloop_rebuild_register(ARRAY(SELECT patient_id FROM old_rows UNION SELECT patient_id FROM new_rows), TG_TABLE_NAME);
+  END IF;
   RETURN NULL;
 END $$;
 --> statement-breakpoint
@@ -133,28 +127,28 @@ CREATE TRIGGER monitoring_events_state_insert AFTER INSERT ON monitoring_events
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_merge_inserted_events();
 --> statement-breakpoint
 CREATE TRIGGER monitoring_events_state_update AFTER UPDATE ON monitoring_events
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_events_updated();
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_events_corrected();
 --> statement-breakpoint
 CREATE TRIGGER monitoring_events_state_delete AFTER DELETE ON monitoring_events
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_events_deleted();
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_events_corrected();
 --> statement-breakpoint
 CREATE TRIGGER monitoring_events_state_truncate AFTER TRUNCATE ON monitoring_events
   FOR EACH STATEMENT EXECUTE FUNCTION closedloop_events_truncated();
 --> statement-breakpoint
 CREATE TRIGGER prescriptions_state_insert AFTER INSERT ON prescriptions
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_inserted();
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_changed();
 --> statement-breakpoint
 CREATE TRIGGER prescriptions_state_update AFTER UPDATE ON prescriptions
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_updated();
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_changed();
 --> statement-breakpoint
 CREATE TRIGGER prescriptions_state_delete AFTER DELETE ON prescriptions
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_deleted();
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_changed();
 --> statement-breakpoint
 CREATE TRIGGER responsibilities_state_insert AFTER INSERT ON responsibilities
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_inserted();
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_changed();
 --> statement-breakpoint
 CREATE TRIGGER responsibilities_state_update AFTER UPDATE ON responsibilities
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_updated();
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_changed();
 --> statement-breakpoint
 CREATE TRIGGER responsibilities_state_delete AFTER DELETE ON responsibilities
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_deleted();
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION closedloop_register_rows_changed();

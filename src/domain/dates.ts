@@ -105,14 +105,6 @@ export function daysBetween(from: IsoDate, to: IsoDate): number {
   return dayNumber(to) - dayNumber(from);
 }
 
-export function minDate(a: IsoDate, b: IsoDate): IsoDate {
-  return a <= b ? a : b;
-}
-
-export function maxDate(a: IsoDate, b: IsoDate): IsoDate {
-  return a >= b ? a : b;
-}
-
 /**
  * Age in completed years on `on`. Someone born on 29 February reaches each birthday on
  * 1 March in a common year (the usual reading in England and Wales).

@@ -7,8 +7,8 @@ import type { IsoDate } from './dates.js';
 import type { MonitoringEvent, PatientState, ValuePoint } from './register.js';
 import { requirementKeyOf, type TestKey } from './test-keys.js';
 
-/** How many recent values per analyte the engine keeps (trend rules look back at most this far). */
-export const RECENT_VALUES_KEPT = 5;
+/** Recent values kept per analyte: the latest and the one before ("falling"), as patient_state keeps. */
+export const RECENT_VALUES_KEPT = 2;
 
 export function summariseEvents(events: MonitoringEvent[], asOf: IsoDate): Pick<PatientState, 'lastDone' | 'recentValues'> {
   const lastDone: Partial<Record<TestKey, IsoDate>> = {};
