@@ -95,6 +95,11 @@ export const monitoringEvents = pgTable('monitoring_events', {
  */
 export const patientState = pgTable('patient_state', {
   patientId: uuid('patient_id').primaryKey().references(() => patients.id),
+  /**
+   * A copy of patients.team_id kept by trigger, so one team's state is one bitmap scan by team
+   * rather than two thousand primary-key probes (which measured as most of a team's due list).
+   */
+  teamId: uuid('team_id').references(() => teams.id),
   /** [[drug, start_date, last_dose_change, stopped_on], …] */
   prescriptions: jsonb('prescriptions').$type<[string, string, string | null, string | null][]>().notNull().default([]),
   /** [[drug, test, org_type, org_name, staff], …] */
@@ -103,7 +108,7 @@ export const patientState = pgTable('patient_state', {
   lastDone: jsonb('last_done').$type<Record<string, string>>().notNull().default({}),
   /** { analyte: [[value, "YYYY-MM-DD", eventId], …] }: the two most recent numeric results, newest first. */
   recentValues: jsonb('recent_values').$type<Record<string, [number, string, number][]>>().notNull().default({}),
-});
+}, (t) => [index('patient_state_team_idx').on(t.teamId)]);
 
 /** A test that is not required for a patient until a date, with the reason recorded. */
 export const waivers = pgTable('waivers', {

@@ -110,8 +110,10 @@ export function daysBetween(from: IsoDate, to: IsoDate): number {
  * 1 March in a common year (the usual reading in England and Wales).
  */
 export function ageOn(dateOfBirth: IsoDate, on: IsoDate): number {
-  const [by, bm, bd] = dateOfBirth.split('-').map(Number) as [number, number, number];
-  const [oy, om, od] = on.split('-').map(Number) as [number, number, number];
+  // Fixed-position slices: this runs once per patient on a whole organisation's due list, and
+  // split + map allocated enough to show in its profile.
+  const by = Number(dateOfBirth.slice(0, 4)), bm = Number(dateOfBirth.slice(5, 7)), bd = Number(dateOfBirth.slice(8, 10));
+  const oy = Number(on.slice(0, 4)), om = Number(on.slice(5, 7)), od = Number(on.slice(8, 10));
   let age = oy - by;
   const birthdayMonth = bm === 2 && bd === 29 && daysInMonth(oy, 2) === 28 ? 3 : bm;
   const birthdayDay = bm === 2 && bd === 29 && daysInMonth(oy, 2) === 28 ? 1 : bd;

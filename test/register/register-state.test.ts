@@ -118,4 +118,21 @@ describeEachEngine('register state read model', (getDb) => {
     const all = await loadPatientStates(db, { asOf: '2026-11-22' }, rules);
     expect(all.map((s) => s.patientRef).sort()).toEqual(['RM-001', 'RM-002', 'RM-003']);
   });
+
+  it('follows a patient who moves team, and lists a patient registered before any prescription', async () => {
+    const db = getDb();
+    const moving = await addPatient(db, 'RM-004', 'lithium', '2025-01-01');
+    const [from] = await db.select({ id: patients.teamId }).from(patients).where(eq(patients.id, moving));
+    const [to] = await db.insert(teams).values({ name: 'Team moved to' }).returning();
+    await db.update(patients).set({ teamId: to!.id }).where(eq(patients.id, moving));
+    const [newcomer] = await db.insert(patients).values({ patientRef: 'RM-005', displayLabel: 'Fictional', teamId: to!.id, gpPractice: 'Test Surgery' }).returning();
+
+    const inOldTeam = await loadPatientStates(db, { asOf: '2026-11-22', teamId: from!.id }, rules);
+    const inNewTeam = await loadPatientStates(db, { asOf: '2026-11-22', teamId: to!.id }, rules);
+    expect(inOldTeam).toEqual([]);
+    expect(inNewTeam.map((s) => s.patientRef).sort()).toEqual(['RM-004', 'RM-005']);
+    expect(inNewTeam.find((s) => s.patientRef === 'RM-004')?.team).toBe('Team moved to');
+    const [copy] = await db.select({ teamId: patientState.teamId }).from(patientState).where(eq(patientState.patientId, newcomer!.id));
+    expect(copy?.teamId).toBe(to!.id);
+  });
 });
