@@ -131,3 +131,6 @@ export const ruleSetVersions = pgTable('rule_set_versions', {
   content: jsonb('content').notNull(),
   loadedAt: timestamp('loaded_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+// Workflow tables live in their own file to keep each small; one import surface for both.
+export * from './schema-workflow.js';
