@@ -4,11 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { DatabaseConnectionError, DatabaseLockedError } from '../db/client.js';
+import { auditCommand } from './audit-commands.js';
 import { createCliContext, processIo, type CliOptions } from './context.js';
 import { dueCommand, importCommand, migrateCommand, resultsCommand, rulesCommand } from './register-commands.js';
 import type { CommandSpec } from './registry.js';
 
-export const COMMANDS: CommandSpec[] = [migrateCommand, importCommand, dueCommand, resultsCommand, rulesCommand];
+export const COMMANDS: CommandSpec[] = [migrateCommand, importCommand, dueCommand, resultsCommand, rulesCommand, auditCommand];
 
 export function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

@@ -9,6 +9,10 @@ export const ACTION_KINDS = [
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
+/** What `list` can show: all open work, or a slice of it. */
+export type ListFilter = 'open' | 'overdue' | 'unclaimed' | 'red' | ActionKind;
+export const LIST_FILTERS: readonly ListFilter[] = ['open', 'overdue', 'unclaimed', 'red', ...ACTION_KINDS];
+
 export const ACTION_STATUSES = ['open', 'claimed', 'closed', 'cancelled'] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 

@@ -1,0 +1,243 @@
+/**
+ * The command grammar, the same on every platform: what people type after `/closedloop` (or to
+ * the bot, or in the console). Parsing is pure: text in, a typed command or a failure out, and
+ * every failure says what to type instead.
+ */
+import { z } from 'zod';
+import { isIsoDate } from '../domain/dates.js';
+import { fail, ok, type Outcome } from '../domain/outcome.js';
+import { LIST_FILTERS, REASONABLE_ADJUSTMENTS, ROLES, parseActionRef, type ListFilter, type ReasonableAdjustment, type Role } from '../domain/actions/kinds.js';
+
+
+/** A handoff target as typed: a role name, an email, or a platform mention (`<@U123>`, `@U123`). */
+export type TargetSpec = { role: Role } | { email: string } | { mention: string };
+
+export type Command =
+  | { name: 'help'; topic?: string }
+  | { name: 'mine' }
+  | { name: 'list'; filter: ListFilter }
+  | { name: 'claim' | 'release'; actionId: number }
+  | { name: 'close'; actionId: number; outcome: string; date?: string; attempts?: number; adjustments?: ReasonableAdjustment[]; note?: string }
+  | { name: 'handoff'; actionId: number; target: TargetSpec; reason: string }
+  | { name: 'escalate'; actionId: number; reason: string }
+  | { name: 'note'; actionId: number; text: string }
+  | { name: 'patient'; patientRef: string }
+  | { name: 'result'; patientRef: string; test: string; value: number; unit?: string; date?: string }
+  | { name: 'dna'; patientRef: string; test: string; reason?: string }
+  | { name: 'discharge'; patientRef: string; date?: string }
+  | { name: 'audit'; target: { actionId: number } | { patientRef: string } }
+  | { name: 'link'; target: TargetSpec; email: string }
+  | { name: 'bind'; team: string };
+
+export type CommandName = Command['name'];
+
+export interface CommandHelp {
+  usage: string;
+  summary: string;
+}
+
+/** The grammar as help text; also the order `help` lists commands in. */
+export const COMMAND_HELP: Record<CommandName, CommandHelp> = {
+  help: { usage: 'help [COMMAND]', summary: 'what you can type' },
+  mine: { usage: 'mine', summary: 'actions you hold' },
+  list: { usage: 'list [overdue|unclaimed|red|KIND]', summary: "your team's open actions" },
+  claim: { usage: 'claim ID', summary: 'take an action (e.g. claim A-1042)' },
+  release: { usage: 'release ID', summary: 'give an action back' },
+  close: { usage: 'close ID OUTCOME [DATE] [attempts=N] [adjustments=a,b] [NOTE]', summary: 'finish an action with an outcome' },
+  handoff: { usage: 'handoff ID @person|ROLE REASON', summary: 'pass an action to a person or a role' },
+  escalate: { usage: 'escalate ID REASON', summary: 'raise an action up the escalation chain' },
+  note: { usage: 'note ID TEXT', summary: 'add a note to an action' },
+  patient: { usage: 'patient REF', summary: "a patient's medicines, tests due and open actions" },
+  result: { usage: 'result REF TEST VALUE [UNIT] [DATE]', summary: 'record a result (checked against thresholds)' },
+  dna: { usage: 'dna REF TEST [REASON]', summary: 'record a missed appointment' },
+  discharge: { usage: 'discharge REF [DATE]', summary: 'record a hospital discharge (opens a reconciliation)' },
+  audit: { usage: 'audit ID|REF', summary: "an action's or patient's timeline" },
+  link: { usage: 'link @user EMAIL', summary: 'admins: link a chat account to a member of staff' },
+  bind: { usage: 'bind TEAM', summary: "admins: make this channel the team's channel" },
+};
+
+export const COMMAND_NAMES = Object.keys(COMMAND_HELP) as CommandName[];
+
+export type ParseError = 'COMMAND.EMPTY' | 'COMMAND.UNKNOWN' | 'COMMAND.USAGE' | 'ACTION.BAD_ID' | 'DATE.INVALID' | 'VALUE.INVALID' | 'LIST.UNKNOWN_FILTER' | 'TARGET.INVALID';
+
+const usage = (name: CommandName) => `Type: ${COMMAND_HELP[name].usage}`;
+
+/** Drops a leading "/closedloop", "closedloop" or "@closedloop" so every platform's text parses alike. */
+export function stripInvocation(text: string): string {
+  return text.trim().replace(/^[/@]?closedloop\b[:,]?\s*/i, '').trim();
+}
+
+/** Edit distance, for "did you mean" on unknown commands. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+export function suggestCommand(word: string): CommandName | null {
+  const lower = word.toLowerCase();
+  let best: CommandName | null = null;
+  let bestDistance = 3;
+  for (const name of COMMAND_NAMES) {
+    const d = distance(lower, name);
+    if (d < bestDistance) {
+      best = name;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+const patientRefSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/);
+const emailSchema = z.email();
+
+function actionId(word: string | undefined, name: CommandName): Outcome<number, ParseError> {
+  if (!word) return fail('COMMAND.USAGE', `${name} needs an action id. ${usage(name)}`);
+  const id = parseActionRef(word);
+  return id === null ? fail('ACTION.BAD_ID', `"${word}" is not an action id. Action ids look like A-1042. ${usage(name)}`) : ok(id);
+}
+
+function optionalDate(word: string | undefined, name: CommandName): Outcome<string | undefined, ParseError> {
+  if (word === undefined) return ok(undefined);
+  return isIsoDate(word) ? ok(word) : fail('DATE.INVALID', `"${word}" is not a date. Use YYYY-MM-DD, for example 2026-12-01. ${usage(name)}`);
+}
+
+export function parseTarget(word: string): Outcome<TargetSpec, ParseError> {
+  const bare = word.replace(/^@/, '');
+  const role = bare.toLowerCase().replace(/-/g, '_');
+  if ((ROLES as readonly string[]).includes(role)) return ok({ role: role as Role });
+  if (emailSchema.safeParse(bare).success) return ok({ email: bare.toLowerCase() });
+  // Slack mentions arrive as <@U123> or <@U123|name>; adapters may also pass @U123.
+  const mention = /^<@([A-Za-z0-9._:-]+)(?:\|[^>]*)?>$/.exec(word) ?? /^@([A-Za-z0-9._:-]+)$/.exec(word);
+  if (mention) return ok({ mention: mention[1]! });
+  return fail('TARGET.INVALID', `"${word}" is not a person or a role. Use @someone, their email, or a role: ${ROLES.join(', ')}.`);
+}
+
+function parseClose(words: string[]): Outcome<Command, ParseError> {
+  const id = actionId(words[0], 'close');
+  if (!id.ok) return id;
+  const outcome = words[1]?.toLowerCase();
+  if (!outcome) return fail('COMMAND.USAGE', `close needs an outcome. ${usage('close')} ("help close" lists the outcomes for each kind of action)`);
+  const rest = words.slice(2);
+  const command: Extract<Command, { name: 'close' }> = { name: 'close', actionId: id.value, outcome };
+  const noteWords: string[] = [];
+  for (const word of rest) {
+    const [key, value] = word.includes('=') ? [word.slice(0, word.indexOf('=')).toLowerCase(), word.slice(word.indexOf('=') + 1)] : [null, word];
+    if (key === 'attempts') {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0 || n > 100) return fail('VALUE.INVALID', `attempts must be a whole number, for example attempts=3. ${usage('close')}`);
+      command.attempts = n;
+    } else if (key === 'adjustments') {
+      const list = value.split(',').map((a) => a.trim().toLowerCase().replace(/-/g, '_')).filter(Boolean);
+      const unknown = list.filter((a) => !(REASONABLE_ADJUSTMENTS as readonly string[]).includes(a));
+      if (unknown.length) return fail('VALUE.INVALID', `Unknown adjustment ${unknown.join(', ')}. Choose from: ${REASONABLE_ADJUSTMENTS.join(', ')}.`);
+      command.adjustments = list as ReasonableAdjustment[];
+    } else if (command.date === undefined && noteWords.length === 0 && isIsoDate(word)) {
+      command.date = word;
+    } else {
+      noteWords.push(word);
+    }
+  }
+  if (noteWords.length) command.note = noteWords.join(' ');
+  return ok(command);
+}
+
+/** Text after the invocation → a command, or a failure that says what to type. */
+export function parseCommand(text: string): Outcome<Command, ParseError> {
+  const words = stripInvocation(text).split(/\s+/).filter(Boolean);
+  const [first, ...rest] = words;
+  if (!first) return fail('COMMAND.EMPTY', 'Type a command, for example "list overdue" or "mine". Type "help" for all of them.');
+  const name = first.toLowerCase();
+  const restText = (from: number) => rest.slice(from).join(' ').trim();
+  switch (name) {
+    case 'help': return ok({ name: 'help', topic: rest[0]?.toLowerCase() });
+    case 'mine': return ok({ name: 'mine' });
+    case 'list': {
+      const filter = (rest[0]?.toLowerCase() ?? 'open') as ListFilter;
+      if (!LIST_FILTERS.includes(filter)) return fail('LIST.UNKNOWN_FILTER', `"${rest[0]}" is not a list. Try: ${LIST_FILTERS.join(', ')}.`);
+      return ok({ name: 'list', filter });
+    }
+    case 'claim':
+    case 'release': {
+      const id = actionId(rest[0], name);
+      return id.ok ? ok({ name, actionId: id.value }) : id;
+    }
+    case 'close': return parseClose(rest);
+    case 'handoff': {
+      const id = actionId(rest[0], 'handoff');
+      if (!id.ok) return id;
+      if (!rest[1] || !restText(2)) return fail('COMMAND.USAGE', `handoff needs who to hand to and why. ${usage('handoff')}`);
+      const target = parseTarget(rest[1]);
+      return target.ok ? ok({ name: 'handoff', actionId: id.value, target: target.value, reason: restText(2) }) : target;
+    }
+    case 'escalate':
+    case 'note': {
+      const id = actionId(rest[0], name);
+      if (!id.ok) return id;
+      const text = restText(1);
+      if (!text) return fail('COMMAND.USAGE', `${name} needs ${name === 'note' ? 'some text' : 'a reason'}. ${usage(name)}`);
+      return ok(name === 'note' ? { name, actionId: id.value, text } : { name, actionId: id.value, reason: text });
+    }
+    case 'patient':
+    case 'discharge': {
+      const ref = patientRefSchema.safeParse(rest[0]);
+      if (!ref.success) return fail('COMMAND.USAGE', `${name} needs a patient reference. ${usage(name)}`);
+      if (name === 'patient') return ok({ name, patientRef: ref.data });
+      const date = optionalDate(rest[1], name);
+      return date.ok ? ok({ name, patientRef: ref.data, date: date.value }) : date;
+    }
+    case 'result': {
+      const ref = patientRefSchema.safeParse(rest[0]);
+      if (!ref.success || !rest[1] || rest[2] === undefined) return fail('COMMAND.USAGE', `result needs a patient, a test and a value. ${usage('result')}, for example: result RX-0001 lithium_level 0.7 mmol/L`);
+      const value = Number(rest[2]);
+      if (!Number.isFinite(value)) return fail('VALUE.INVALID', `"${rest[2]}" is not a number. ${usage('result')}`);
+      let unit: string | undefined = rest[3];
+      let dateWord: string | undefined = rest[4];
+      if (unit !== undefined && isIsoDate(unit)) [unit, dateWord] = [undefined, unit];
+      const date = optionalDate(dateWord, 'result');
+      if (!date.ok) return date;
+      return ok({ name: 'result', patientRef: ref.data, test: rest[1].toLowerCase(), value, unit, date: date.value });
+    }
+    case 'dna': {
+      const ref = patientRefSchema.safeParse(rest[0]);
+      if (!ref.success || !rest[1]) return fail('COMMAND.USAGE', `dna needs a patient and a test. ${usage('dna')}`);
+      return ok({ name: 'dna', patientRef: ref.data, test: rest[1].toLowerCase(), reason: restText(2) || undefined });
+    }
+    case 'audit': {
+      if (!rest[0]) return fail('COMMAND.USAGE', `audit needs an action id or a patient reference. ${usage('audit')}`);
+      const id = parseActionRef(rest[0]);
+      if (id !== null && /^a-?\d+$/i.test(rest[0])) return ok({ name: 'audit', target: { actionId: id } });
+      const ref = patientRefSchema.safeParse(rest[0]);
+      return ref.success ? ok({ name: 'audit', target: { patientRef: ref.data } }) : fail('COMMAND.USAGE', `"${rest[0]}" is neither an action id nor a patient reference. ${usage('audit')}`);
+    }
+    case 'link': {
+      if (!rest[0] || !rest[1]) return fail('COMMAND.USAGE', `link needs the chat user and their staff email. ${usage('link')}`);
+      const target = parseTarget(rest[0]);
+      if (!target.ok) return target;
+      const email = emailSchema.safeParse(rest[1]);
+      if (!email.success) return fail('VALUE.INVALID', `"${rest[1]}" is not an email address. ${usage('link')}`);
+      return ok({ name: 'link', target: target.value, email: email.data.toLowerCase() });
+    }
+    case 'bind': {
+      const team = restText(0);
+      return team ? ok({ name: 'bind', team }) : fail('COMMAND.USAGE', `bind needs a team name. ${usage('bind')}`);
+    }
+    default: {
+      const suggestion = suggestCommand(name);
+      return fail('COMMAND.UNKNOWN', `"${first}" is not a command.${suggestion ? ` Did you mean "${suggestion}"?` : ''} Type "help" to see what you can type.`);
+    }
+  }
+}
+
+/** A button press → the same command as typing it. */
+export function parseButton(button: { command: string; args: string[] }): Outcome<Command, ParseError> {
+  return parseCommand([button.command, ...button.args].join(' '));
+}
