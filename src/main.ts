@@ -7,7 +7,8 @@ import { loadConfig } from './config/env.js';
 import { DatabaseConnectionError, DatabaseLockedError, openDatabase } from './db/client.js';
 import { todayIn } from './domain/dates.js';
 import { loadRuleSet } from './rules/load.js';
-import { registerIsEmpty, seedDemoRegister } from './demo/seed.js';
+import { DEMO_STAFF } from './demo/demo-staff.js';
+import { registerIsEmpty, seedDemoRegister, seedDemoStaffAndActions } from './demo/seed.js';
 import { createLogger } from './logging/logger.js';
 import { recordRuleSetVersion } from './register/rule-set-versions.js';
 import { createHttpServer, listen } from './server/http.js';
@@ -41,9 +42,13 @@ async function main(): Promise<number> {
   await recordRuleSetVersion(db, rules.ruleSet, rules.hash);
 
   if (config.demoData && await registerIsEmpty(db)) {
-    const seeded = await seedDemoRegister(db, rules.ruleSet, todayIn('Europe/London', new Date()));
+    const today = todayIn('Europe/London', new Date());
+    const seeded = await seedDemoRegister(db, rules.ruleSet, today);
     if (seeded.ok) console.log(`Loaded the fictional demo register: ${seeded.value.patients} patients, ${seeded.value.events} events (DEMO_DATA=false to start empty).`);
     else console.error(`Could not load the demo register: ${seeded.message}`);
+    const actions = await seedDemoStaffAndActions(db, rules.ruleSet, { today, now: new Date(), config: config.workflow });
+    if (actions.ok) console.log(`Added ${DEMO_STAFF.length} fictional demo staff and ${actions.value.createdTotal} actions for them to work.`);
+    else console.error(`Could not load the demo staff: ${actions.message}`);
   }
 
   const server = createHttpServer(db, { driver: handle.driver, rulesVersion: rules.ruleSet.version, startedAt: new Date() }, logger);
@@ -53,10 +58,14 @@ async function main(): Promise<number> {
     `  database: ${handle.describe}`,
     `  rules:    ${rules.ruleSet.version}${rules.ruleSet.signOff ? '' : ' (not yet signed off by a clinical safety officer)'}`,
     '',
-    'The register is managed with the CLI (npx closedloop help): due lists, results, imports, rules.',
+    'The register is managed with the CLI (npx closedloop help): due lists, results, imports, rules, staff, sync, audit.',
+    '',
+    // Slack and Teams adapters arrive in later releases; until one is configured the console is the channel.
+    'No chat platform (Slack or Teams) is configured. Try the whole loop in the terminal console:',
     config.databaseUrl
-      ? ''
-      : 'The embedded database allows one process at a time: stop this server (Ctrl+C) before running CLI commands, or set DATABASE_URL to share PostgreSQL.',
+      ? `  npx closedloop console --as ${DEMO_STAFF[1].email}`
+      : `  stop this server (Ctrl+C), then: npx closedloop console --as ${DEMO_STAFF[1].email}\n  (the embedded database allows one process at a time; set DATABASE_URL to share PostgreSQL)`,
+    '  then type: help, list overdue, claim A-…, close A-… OUTCOME, audit A-…',
   ].join('\n'));
 
   let stopping = false;

@@ -5,11 +5,14 @@
 import { parseArgs } from 'node:util';
 import { DatabaseConnectionError, DatabaseLockedError } from '../db/client.js';
 import { auditCommand } from './audit-commands.js';
+import { consoleCommand } from './console-command.js';
 import { createCliContext, processIo, type CliOptions } from './context.js';
 import { dueCommand, importCommand, migrateCommand, resultsCommand, rulesCommand } from './register-commands.js';
 import type { CommandSpec } from './registry.js';
+import { staffCommand } from './staff-commands.js';
+import { syncCommand } from './workflow-commands.js';
 
-export const COMMANDS: CommandSpec[] = [migrateCommand, importCommand, dueCommand, resultsCommand, rulesCommand, auditCommand];
+export const COMMANDS: CommandSpec[] = [migrateCommand, importCommand, dueCommand, resultsCommand, rulesCommand, auditCommand, staffCommand, syncCommand, consoleCommand];
 
 export function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));

@@ -11,10 +11,12 @@ import { formatProblems, type ImportSummary, type UpsertCounts } from '../import
 import { importRegister } from '../imports/register-import.js';
 import { dueList } from '../register/due-list.js';
 import { resultsList } from '../register/results-list.js';
+import { describeSyncSummary } from '../workflow/sync.js';
 import type { CliContext } from './context.js';
 import { renderCsv, renderTable } from './format.js';
 import { progressPrinter } from './progress.js';
 import type { CommandSpec } from './registry.js';
+import { runSync } from './workflow-commands.js';
 
 const isoDate = z.string().refine(isIsoDate, 'use a real date written YYYY-MM-DD');
 
@@ -66,6 +68,7 @@ export const importCommand: CommandSpec = {
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     ctx.io.out(`${label}: ${describeSummary(result.summary)} in ${seconds} s.`);
+    ctx.io.out(describeSyncSummary(await runSync(ctx, ruleSet, ctx.today())));
     return 0;
   },
 };

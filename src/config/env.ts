@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { loadWorkflowConfig, type WorkflowConfig } from './workflow.js';
 
 const envSchema = z.object({
   DATABASE_URL: z.string().trim().min(1).optional()
@@ -25,6 +26,8 @@ export type AppConfig = {
   rulesFile: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   demoData: boolean;
+  /** Action timings (review windows, escalation, reconciliation): see src/config/workflow.ts. */
+  workflow: WorkflowConfig;
 };
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; message: string };
@@ -33,8 +36,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
   // Empty strings from shell exports (`export DATABASE_URL=`) mean "not set".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  const workflow = loadWorkflowConfig(cleaned);
+  if (!parsed.success || !workflow.ok) {
+    const lines = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    if (!workflow.ok) lines.push(...workflow.message.split('\n').slice(1));
     return { ok: false, message: `Configuration error in environment variables:\n${lines.join('\n')}` };
   }
   const e = parsed.data;
@@ -48,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       rulesFile: e.RULES_FILE ? path.resolve(e.RULES_FILE) : undefined,
       logLevel: e.LOG_LEVEL,
       demoData: e.DEMO_DATA,
+      workflow: workflow.value,
     },
   };
 }

@@ -9,8 +9,8 @@ import { addDays, addMonths, type IsoDate } from '../domain/dates.js';
 const REGISTER_HEADER = 'patient_ref,display_label,team,gp_practice,date_of_birth,drug,start_date,last_dose_change,stopped_on,responsible_org,responsible_staff';
 const EVENTS_HEADER = 'patient_ref,test,outcome,value,unit,taken_on';
 
-const NORTH = 'North CMHT (demo)';
-const RIVERSIDE = 'Riverside PCN (demo)';
+export const DEMO_TEAMS = ['North CMHT (demo)', 'Riverside PCN (demo)'] as const;
+const [NORTH, RIVERSIDE] = DEMO_TEAMS;
 
 export function demoRegisterCsv(today: IsoDate): { register: string; events: string } {
   const d = (days: number) => addDays(today, -days);

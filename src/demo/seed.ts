@@ -13,7 +13,12 @@ import { fail, ok, type Outcome } from '../domain/outcome.js';
 import type { RuleSet } from '../domain/rules/schema.js';
 import { importEvents } from '../imports/events-import.js';
 import { importRegister } from '../imports/register-import.js';
-import { demoRegisterCsv } from './demo-register.js';
+import type { AuditActor } from '../audit/append.js';
+import type { WorkflowConfig } from '../config/workflow.js';
+import { importStaff } from '../staff/staff-import.js';
+import { syncActions, type SyncSummary } from '../workflow/sync.js';
+import { DEMO_TEAMS, demoRegisterCsv } from './demo-register.js';
+import { demoStaffCsv } from './demo-staff.js';
 
 export async function registerIsEmpty(db: Database): Promise<boolean> {
   const [row] = await db.select({ n: count() }).from(patients);
@@ -36,4 +41,23 @@ export async function seedDemoRegister(db: Database, ruleSet: RuleSet, today: Is
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The demo staff (one per role) and the actions the demo register needs, so the console shows the
+ * whole loop on first start. Both steps are idempotent.
+ */
+export async function seedDemoStaffAndActions(db: Database, ruleSet: RuleSet, options: { today: IsoDate; now: Date; config: WorkflowConfig }):
+  Promise<Outcome<SyncSummary, 'DEMO.IMPORT_FAILED'>> {
+  const actor: AuditActor = { id: null, name: 'closedloop', identity: 'system', via: 'cli', channel: null, correlationId: 'demo-seed' };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-demo-'));
+  try {
+    const staffPath = path.join(dir, 'demo-staff.csv');
+    fs.writeFileSync(staffPath, demoStaffCsv(DEMO_TEAMS));
+    const staff = await importStaff(db, staffPath, { now: options.now, actor });
+    if (!staff.ok) return fail('DEMO.IMPORT_FAILED', `demo staff: ${staff.message}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return ok(await syncActions(db, ruleSet, { asOf: options.today, now: options.now, actor, config: options.config }));
 }

@@ -43,4 +43,18 @@ describe('import boundaries', () => {
     const clockReads = sourceFiles('src/domain').filter((file) => /Date\.now\(\)|new Date\(\)/.test(fs.readFileSync(path.join(root, file), 'utf8')));
     expect(clockReads).toEqual([]);
   });
+
+  it('adapters reach the core only through src/index.ts', () => {
+    const files = sourceFiles('adapters');
+    expect(files.length).toBeGreaterThan(0);
+    const reachesIn = files.flatMap((file) => importsOf(file)
+      .filter((spec) => spec.includes('/src/') && !spec.endsWith('/src/index.js'))
+      .map((spec) => `${file} imports ${spec}`));
+    expect(reachesIn).toEqual([]);
+  });
+
+  it('only the composition roots (src/main.ts and the CLI) import adapters', () => {
+    const outside = sourceFiles('src').filter((file) => file !== 'src/main.ts' && !file.startsWith('src/cli/'));
+    expect(violations(outside, /adapters\//)).toEqual([]);
+  });
 });

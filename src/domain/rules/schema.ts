@@ -88,6 +88,11 @@ export const testScheduleSchema = z.object({
   /** Keep monitoring for this long after the drug is stopped (amiodarone thyroid function). */
   continueAfterStop: duration.optional(),
   modifiers: z.array(modifierSchema).default([]),
+  /**
+   * Every result of this test needs a pharmacist's sign-off, green ones included (each clozapine
+   * FBC decides whether the next supply goes ahead). Not the rule set's own `signOff` (DCB0160).
+   */
+  signOff: z.boolean().optional(),
   sources,
   note: z.string().optional(),
 }).strict().superRefine((t, ctx) => {

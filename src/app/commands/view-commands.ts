@@ -1,0 +1,106 @@
+/**
+ * Read-only commands: mine, list, patient and audit. Each is scoped to the person's teams (and to
+ * the channel's team when the channel is bound to one they belong to).
+ */
+import { sql } from 'drizzle-orm';
+import { auditTimeline } from '../../audit/timeline.js';
+import { rowsOf } from '../../db/client.js';
+import type { Queryable } from '../../db/database.js';
+import { todayIn } from '../../domain/dates.js';
+import { computeDue } from '../../domain/due.js';
+import { actionRef, type ActionKind } from '../../domain/actions/kinds.js';
+import { mayInTeam } from '../../domain/actions/permissions.js';
+import { fail, ok, type Outcome } from '../../domain/outcome.js';
+import { loadPatientStates } from '../../register/register-state.js';
+import { KIND_LABEL, actionList, patientLabel } from '../../views/action-views.js';
+import { timelineView } from '../../views/common-views.js';
+import { LIST_LIMIT, type MessageView, type ViewBlock } from '../../views/model.js';
+import { listActions, loadAction, patientActions } from '../../workflow/action-store.js';
+import type { Command } from '../grammar.js';
+import { refused, replied, type CommandContext, type Reply } from '../context.js';
+
+export interface PatientSummary {
+  id: string;
+  patientRef: string;
+  displayLabel: string;
+  teamId: string;
+  teamName: string;
+  timeZone: string;
+  gpPractice: string;
+}
+
+/** A patient the person may see, or a failure that does not reveal patients of other teams. */
+export async function findPatientInTeams(db: Queryable, ref: string, teamIds: readonly string[]): Promise<Outcome<PatientSummary, 'PATIENT.NOT_FOUND'>> {
+  const [row] = rowsOf<Record<string, string>>(await db.execute(sql`SELECT p.id, p.patient_ref, p.display_label, p.team_id, t.name AS team_name,
+      t.time_zone, p.gp_practice FROM patients p JOIN teams t ON t.id = p.team_id WHERE lower(p.patient_ref) = lower(${ref})`));
+  if (!row || !teamIds.includes(row.team_id!)) {
+    return fail('PATIENT.NOT_FOUND', `No patient ${ref} in your teams. Check the reference (it is the pseudonymous one, e.g. RX-0001), or type "list" to see your team's actions.`);
+  }
+  return ok({ id: row.id!, patientRef: row.patient_ref!, displayLabel: row.display_label!, teamId: row.team_id!, teamName: row.team_name!, timeZone: row.time_zone!, gpPractice: row.gp_practice! });
+}
+
+/** The teams a list covers: the channel's team if bound and the person is in it, else all of theirs. */
+async function scopeTeams(ctx: CommandContext): Promise<{ teamIds: readonly string[]; label: string }> {
+  const [bound] = rowsOf<{ team_id: string; name: string }>(await ctx.deps.db.execute(sql`SELECT c.team_id, t.name FROM channels c
+    JOIN teams t ON t.id = c.team_id WHERE c.platform = ${ctx.account.platform} AND c.tenant = ${ctx.account.tenant} AND c.channel_id = ${ctx.channelId}`));
+  if (bound && ctx.member.teamIds.includes(bound.team_id)) return { teamIds: [bound.team_id], label: bound.name };
+  return { teamIds: ctx.member.teamIds, label: ctx.member.teamIds.length === 1 ? 'your team' : 'your teams' };
+}
+
+const NO_TEAM = fail('STAFF.NO_TEAM', 'You are not a member of any team yet, so there is nothing to show. Ask an admin to add your teams to the staff list (closedloop staff import).');
+
+export async function runList(ctx: CommandContext, command: Extract<Command, { name: 'list' | 'mine' }>): Promise<Reply> {
+  if (ctx.member.teamIds.length === 0) return refused(NO_TEAM);
+  if (!mayInTeam(ctx.member.roles, 'view')) return refused(fail('AUTH.FORBIDDEN', 'Your roles do not include seeing actions.'));
+  const filter = command.name === 'mine' ? 'mine' : command.filter;
+  const scope = await scopeTeams(ctx);
+  const { actions, total } = await listActions(ctx.deps.db, { teamIds: scope.teamIds, filter, staffId: ctx.member.staffId, now: ctx.now, limit: LIST_LIMIT });
+  const titles: Record<string, string> = { mine: 'Your actions', open: 'Open actions', overdue: 'Overdue tests and late actions', unclaimed: 'Unclaimed actions', red: 'Red actions' };
+  const title = filter === 'mine' ? titles.mine! : `${titles[filter] ?? `${KIND_LABEL[filter as ActionKind]} actions`} for ${scope.label}`;
+  const empty = filter === 'mine' ? 'You hold no open actions. Type "list unclaimed" to pick one up.' : 'Nothing here: every loop is closed.';
+  return replied(actionList(title, actions, total, ctx.now, empty));
+}
+
+export async function runPatient(ctx: CommandContext, command: Extract<Command, { name: 'patient' }>): Promise<Reply> {
+  const found = await findPatientInTeams(ctx.deps.db, command.patientRef, ctx.member.teamIds);
+  if (!found.ok) return refused(found);
+  const patient = found.value;
+  const asOf = todayIn(patient.timeZone, ctx.now);
+  const [states, open] = await Promise.all([
+    loadPatientStates(ctx.deps.db, { patientIds: [patient.id], asOf }, ctx.deps.ruleSet),
+    patientActions(ctx.deps.db, patient.id),
+  ]);
+  const state = states[0];
+  const medicines = (state?.prescriptions ?? []).filter((p) => p.stoppedOn === null || p.stoppedOn > asOf)
+    .map((p) => `${p.drug} since ${p.startDate}`).join(', ') || 'none active';
+  const due = state ? computeDue([state], ctx.deps.ruleSet, asOf, new Set(['overdue', 'never_done', 'due_soon'] as const)) : [];
+  const dueText = due.map((d) => `${d.test} (${d.drug}): ${d.status.replace(/_/g, ' ')}${d.dueOn ? `, due ${d.dueOn}` : ''}; ${d.responsible ? `held by ${d.responsible.name ?? d.responsible.org.replace(/_/g, ' ')}${d.responsible.staff ? ` (${d.responsible.staff})` : ''}` : 'nobody responsible recorded'}`);
+  const title = `Patient ${patientLabel(patient.patientRef, patient.displayLabel)}`;
+  const blocks: ViewBlock[] = [
+    { kind: 'fields', fields: [{ label: 'Team', value: patient.teamName }, { label: 'GP practice', value: patient.gpPractice }, { label: 'Medicines', value: medicines }] },
+    { kind: 'text', text: due.length ? 'Tests due or overdue:' : 'No tests due or overdue.', emphasis: 'strong' },
+  ];
+  if (due.length) blocks.push({ kind: 'list', items: dueText.map((text) => ({ text })) });
+  blocks.push({ kind: 'text', text: open.length ? 'Open actions:' : 'No open actions.', emphasis: 'strong' });
+  if (open.length) blocks.push(...actionList('', open, open.length, ctx.now, '').blocks);
+  const view: MessageView = {
+    title, blocks, tone: due.some((d) => d.status === 'overdue') ? 'warning' : 'info',
+    fallbackText: `${title}: ${medicines}. ${due.length} test(s) due or overdue; ${open.length} open action(s).`,
+  };
+  return replied(view);
+}
+
+export async function runAudit(ctx: CommandContext, command: Extract<Command, { name: 'audit' }>): Promise<Reply> {
+  if (!mayInTeam(ctx.member.roles, 'view')) return refused(fail('AUTH.FORBIDDEN', 'Your roles do not include seeing timelines.'));
+  if ('actionId' in command.target) {
+    const ref = actionRef(command.target.actionId);
+    const action = await loadAction(ctx.deps.db, command.target.actionId);
+    if (!action || !ctx.member.teamIds.includes(action.teamId)) return refused(fail('ACTION.NOT_FOUND', `There is no action ${ref} in your teams. Type "list" to see your team's actions.`));
+    const items = await auditTimeline(ctx.deps.db, { entityType: 'action', entityId: ref });
+    return replied(timelineView(ref, items, action.timeZone));
+  }
+  const found = await findPatientInTeams(ctx.deps.db, command.target.patientRef, ctx.member.teamIds);
+  if (!found.ok) return refused(found);
+  const items = await auditTimeline(ctx.deps.db, { patientRef: found.value.patientRef });
+  return replied(timelineView(found.value.patientRef, items, found.value.timeZone));
+}

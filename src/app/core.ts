@@ -1,0 +1,109 @@
+/**
+ * The command core's one entry point. Every adapter (Slack, Teams, console) and the scheduler
+ * call `handle(request)` and render the neutral view it returns:
+ *
+ *   validate request → de-duplicate delivery → parse text or button → help needs no account →
+ *   resolve the person (auto-link by verified email) → run the command → reply
+ *
+ * Expected failures come back as replies with a code; anything thrown is logged with a reference
+ * that the person is shown, and nothing half-done is committed (each change is one transaction).
+ */
+import { sql } from 'drizzle-orm';
+import type { AuditActor } from '../audit/append.js';
+import { rowsOf } from '../db/client.js';
+import { fail } from '../domain/outcome.js';
+import { identityLabel, resolveAccount, unlinkedMessage, type PlatformAccount } from '../staff/directory.js';
+import { errorView, helpView, unexpectedView } from '../views/common-views.js';
+import type { MessageView } from '../views/model.js';
+import { runActionCommand } from './commands/action-commands.js';
+import { runBind, runLink } from './commands/admin-commands.js';
+import { runRecord } from './commands/record-commands.js';
+import { runAudit, runList, runPatient } from './commands/view-commands.js';
+import { refused, type CommandContext, type CoreDeps, type Reply } from './context.js';
+import { parseButton, parseCommand, type Command } from './grammar.js';
+import { coreRequestSchema, type CoreRequest, type CoreResponse } from './request.js';
+
+export type { CoreDeps } from './context.js';
+
+export interface Core {
+  handle(request: CoreRequest): Promise<CoreResponse>;
+}
+
+function dispatch(ctx: CommandContext, command: Exclude<Command, { name: 'help' }>): Promise<Reply> {
+  switch (command.name) {
+    case 'mine':
+    case 'list': return runList(ctx, command);
+    case 'patient': return runPatient(ctx, command);
+    case 'audit': return runAudit(ctx, command);
+    case 'result':
+    case 'dna':
+    case 'discharge': return runRecord(ctx, command);
+    case 'link': return runLink(ctx, command);
+    case 'bind': return runBind(ctx, command);
+    default: return runActionCommand(ctx, command);
+  }
+}
+
+/** A delivery seen before gets its first reply back; the first one claims the key. */
+async function claimDelivery(deps: CoreDeps, key: string): Promise<{ first: true } | { first: false; response: CoreResponse | null }> {
+  const inserted = rowsOf(await deps.db.execute(sql`INSERT INTO request_receipts (delivery_key) VALUES (${key})
+    ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key`));
+  if (inserted.length === 1) return { first: true };
+  const [row] = rowsOf<{ response: unknown }>(await deps.db.execute(sql`SELECT response FROM request_receipts WHERE delivery_key = ${key}`));
+  const stored = typeof row?.response === 'string' ? JSON.parse(row.response) as CoreResponse : (row?.response as CoreResponse | null) ?? null;
+  return { first: false, response: stored };
+}
+
+function response(reply: Reply): CoreResponse {
+  return { ok: reply.ok, code: reply.code, view: reply.view, visibility: reply.visibility };
+}
+
+export function createCore(deps: CoreDeps): Core {
+  async function run(request: ReturnType<typeof coreRequestSchema.parse>): Promise<Reply> {
+    const parsed = request.button ? parseButton(request.button) : parseCommand(request.text ?? '');
+    if (!parsed.ok) return refused(parsed);
+    const command = parsed.value;
+    if (command.name === 'help') return { ok: true, view: helpView(command.topic), visibility: 'ephemeral' };
+
+    const now = deps.now();
+    const account: PlatformAccount = { platform: request.actor.platform, tenant: request.actor.tenant, userId: request.actor.userId, verifiedEmail: request.actor.verifiedEmail };
+    const channel = `${request.actor.platform}:${request.channel.id}`;
+    const resolved = await resolveAccount(deps.db, account, { now, via: request.via, channel, correlationId: request.correlationId });
+    if (resolved.status !== 'linked') return refused(fail('IDENTITY.UNLINKED', unlinkedMessage(account)));
+    const member = resolved.member;
+    const auditActor: AuditActor = { id: member.staffId, name: member.name, identity: identityLabel(account), via: request.via, channel, correlationId: request.correlationId };
+    return dispatch({ deps, member, account, channelId: request.channel.id, auditActor, now }, command);
+  }
+
+  return {
+    async handle(input: CoreRequest): Promise<CoreResponse> {
+      const checked = coreRequestSchema.safeParse(input);
+      if (!checked.success) {
+        // An adapter bug, not a person's typo: log the shape problem (never the payload) and say so.
+        const ref = deps.logger.unexpected(new Error(`invalid core request: ${checked.error.issues.map((i) => i.path.join('.')).join(', ')}`));
+        return { ok: false, code: 'REQUEST.INVALID', view: unexpectedView(ref), visibility: 'ephemeral' };
+      }
+      const request = checked.data;
+      const deliveryKey = request.deliveryId ? `${request.actor.platform}:${request.actor.tenant}:${request.deliveryId}` : null;
+      try {
+        if (deliveryKey) {
+          const claimed = await claimDelivery(deps, deliveryKey);
+          if (!claimed.first) {
+            const view: MessageView = claimed.response?.view ?? errorView('REQUEST.IN_PROGRESS', 'This request is already being handled; its reply will follow.');
+            return { ...(claimed.response ?? { ok: true, visibility: 'ephemeral' as const }), view, duplicate: true };
+          }
+        }
+        const result = response(await run(request));
+        if (deliveryKey) await deps.db.execute(sql`UPDATE request_receipts SET response = ${JSON.stringify(result)}::jsonb WHERE delivery_key = ${deliveryKey}`);
+        return result;
+      } catch (err) {
+        const ref = deps.logger.unexpected(err, { via: request.via, correlationId: request.correlationId });
+        // Let a retry of the same delivery run again: nothing was committed.
+        if (deliveryKey) await deps.db.execute(sql`DELETE FROM request_receipts WHERE delivery_key = ${deliveryKey}`).catch((cleanup: unknown) => {
+          deps.logger.warn('receipt_cleanup_failed', { ref, error: cleanup instanceof Error ? cleanup.message : 'unknown' });
+        });
+        return { ok: false, code: 'UNEXPECTED', view: unexpectedView(ref), visibility: 'ephemeral' };
+      }
+    },
+  };
+}

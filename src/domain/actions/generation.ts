@@ -1,0 +1,399 @@
+/**
+ * Which actions the register calls for, as a pure function of one patient's facts at a fixed
+ * `now`: overdue tests to chase, results to review, missed tests to follow up, discharges to
+ * reconcile, and which open actions have lost their cause and should close themselves.
+ *
+ * Every action is named by a cause key. The database allows one open or claimed action per key,
+ * so running the plan twice, or two syncs at once, cannot duplicate work; the rules below decide
+ * when a key that was already used (and closed) may be used again.
+ */
+import { addDays, todayIn, type IsoDate } from '../dates.js';
+import type { DueItem } from '../due.js';
+import type { PrescriptionState } from '../register.js';
+import type { Flag, MonitoringRule, RuleSet } from '../rules/schema.js';
+import { requirementKeyOf, type TestKey } from '../test-keys.js';
+import { actionRef, type ActionKind, type ActionStatus, type Priority, type Role } from './kinds.js';
+
+/** The timings generation reads (a subset of WorkflowConfig, so the domain needs no config module). */
+export interface GenerationSettings {
+  redReviewHours: number;
+  amberReviewDays: number;
+  routineReviewDays: number;
+  overdueActionDays: number;
+  overdueEscalationDays: number;
+  dnaRebookDays: number;
+  dnaRepeatWindowDays: number;
+  reconciliationHours: number;
+  resultLookbackDays: number;
+  recheckAfterDays: number;
+}
+
+/** An action already stored for the patient: every live one, and closed ones whose key is a candidate. */
+export interface ExistingAction {
+  id: number;
+  kind: ActionKind;
+  causeKey: string;
+  status: ActionStatus;
+  cause: Record<string, unknown>;
+  outcome: string | null;
+  outcomeDetail: Record<string, unknown> | null;
+  closedAt: Date | null;
+  parentId: number | null;
+}
+
+/** A result with its evaluation, and whether the rule set asks for sign-off of every such result. */
+export interface ResultFact {
+  eventId: number;
+  test: TestKey;
+  value: number;
+  unit: string;
+  takenOn: IsoDate;
+  flag: Flag;
+  reason: string;
+  signOff: boolean;
+}
+
+export interface DnaFact {
+  eventId: number;
+  test: TestKey;
+  takenOn: IsoDate;
+}
+
+export interface PatientSnapshot {
+  patientId: string;
+  patientRef: string;
+  teamId: string;
+  /** The team's IANA zone: "end of the day" and "the discharge day" are the team's days. */
+  timeZone: string;
+  /** Every due item of the patient as of `asOf`, whatever its status. */
+  due: DueItem[];
+  /** Latest date each requirement was done, as of `asOf`. */
+  lastDone: Partial<Record<TestKey, IsoDate>>;
+  results: ResultFact[];
+  /** Missed tests, reaching back far enough to count repeats within the repeat window. */
+  dnas: DnaFact[];
+  discharges: { id: number; dischargedOn: IsoDate }[];
+  actions: ExistingAction[];
+}
+
+export interface GenerationContext {
+  asOf: IsoDate;
+  now: Date;
+  settings: GenerationSettings;
+  /**
+   * Events recorded just now in chat: they generate actions whatever their date, because a person
+   * has deliberately recorded them (the look-back only keeps imported history quiet).
+   */
+  includeEventIds?: ReadonlySet<number>;
+  /** The reason given in chat for a missed test, by event id, copied onto its follow-up. */
+  dnaReasons?: ReadonlyMap<number, string>;
+}
+
+export type ParentRef = { id: number } | { causeKey: string };
+
+export interface PlannedAction {
+  kind: ActionKind;
+  patientId: string;
+  teamId: string;
+  causeKey: string;
+  cause: Record<string, unknown>;
+  priority: Priority;
+  dueAt: Date;
+  assignedRole?: Role;
+  /** An existing action, or one created earlier in the same plan (resolved when written). */
+  parent?: ParentRef;
+}
+
+export interface PlannedClose {
+  actionId: number;
+  /** In words, for the card and the audit trail: "fbc done on 2026-11-20". */
+  reason: string;
+}
+
+export interface PatientPlan {
+  creates: PlannedAction[];
+  closes: PlannedClose[];
+  /** Live actions kept as they are. */
+  unchanged: number;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** The least time anyone is given for a newly raised action, however late its cause was recorded. */
+const MINIMUM_NOTICE_MS = 4 * HOUR;
+/** A booked test covers the gap until this many days after the booked date (results take time). */
+const BOOKED_GRACE_DAYS = 7;
+
+const LIVE: ReadonlySet<ActionStatus> = new Set(['open', 'claimed']);
+
+export const causeKeys = {
+  overdue: (patientId: string, drug: string, requirement: string) => `overdue:${patientId}:${drug}:${requirement}`,
+  overdueEscalation: (patientId: string, drug: string, requirement: string) => `escalation:overdue:${patientId}:${drug}:${requirement}`,
+  result: (eventId: number) => `result:${eventId}`,
+  resultEscalation: (eventId: number) => `escalation:result:${eventId}`,
+  dna: (eventId: number) => `dna:${eventId}`,
+  dnaEscalation: (eventId: number) => `escalation:dna:${eventId}`,
+  dnaDecision: (eventId: number) => `decision:dna:${eventId}`,
+  discharge: (dischargeId: number) => `discharge:${dischargeId}`,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Time zones
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Milliseconds the zone's wall clock is ahead of UTC at instant `at`. */
+function zoneOffsetMs(at: number, timeZone: string): number {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+    formatters.set(timeZone, format);
+  }
+  const part = (parts: Intl.DateTimeFormatPart[], type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const parts = format.formatToParts(at);
+  const wall = Date.UTC(part(parts, 'year'), part(parts, 'month') - 1, part(parts, 'day'), part(parts, 'hour'), part(parts, 'minute'), part(parts, 'second'));
+  return wall - (at - (((at % 1000) + 1000) % 1000));
+}
+
+/** The instant a calendar day begins in a time zone (00:00 local; BST and GMT both handled). */
+export function startOfDayIn(date: IsoDate, timeZone: string): Date {
+  const utcMidnight = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
+  const first = utcMidnight - zoneOffsetMs(utcMidnight, timeZone);
+  // The offset at local midnight can differ from the one at UTC midnight on a clock-change day.
+  return new Date(utcMidnight - zoneOffsetMs(first, timeZone));
+}
+
+/** The last moment of a calendar day in a time zone (23:59:59.999 local). */
+export function endOfDayIn(date: IsoDate, timeZone: string): Date {
+  return new Date(startOfDayIn(addDays(date, 1), timeZone).getTime() - 1);
+}
+
+function describeHours(ms: number): string {
+  const hours = Math.ceil(ms / HOUR);
+  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'}`;
+  const days = Math.floor(hours / 24);
+  const rest = hours - days * 24;
+  return `${days} days${rest ? ` ${rest} hour${rest === 1 ? '' : 's'}` : ''}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+/** Rule ids (drug groups) the patient was on when a sample was taken. */
+export function ruleIdsOn(prescriptions: PrescriptionState[], takenOn: IsoDate, rulesByDrug: ReadonlyMap<string, MonitoringRule>): string[] {
+  const ids = new Set<string>();
+  for (const p of prescriptions) {
+    if (p.startDate > takenOn || (p.stoppedOn !== null && p.stoppedOn <= takenOn)) continue;
+    const rule = rulesByDrug.get(p.drug);
+    if (rule) ids.add(rule.id);
+  }
+  return [...ids];
+}
+
+/** True when a rule the patient is on asks for sign-off of every result of this test (clozapine FBC). */
+export function needsSignOff(ruleSet: RuleSet, ruleIds: readonly string[], test: TestKey): boolean {
+  const requirement = requirementKeyOf(test);
+  return ruleSet.rules.some((rule) => ruleIds.includes(rule.id) && rule.tests.some((t) => t.signOff === true && t.test === requirement));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+/** Every cause key the plan may look up: load these actions (as well as all live ones) before planning. */
+export function candidateCauseKeys(snapshot: Omit<PatientSnapshot, 'actions'>): string[] {
+  const keys: string[] = [];
+  for (const item of snapshot.due) {
+    if (item.status !== 'overdue' && item.status !== 'never_done') continue;
+    keys.push(causeKeys.overdue(snapshot.patientId, item.drug, item.test), causeKeys.overdueEscalation(snapshot.patientId, item.drug, item.test));
+  }
+  for (const r of snapshot.results) keys.push(causeKeys.result(r.eventId), causeKeys.resultEscalation(r.eventId));
+  for (const d of snapshot.dnas) keys.push(causeKeys.dna(d.eventId), causeKeys.dnaEscalation(d.eventId), causeKeys.dnaDecision(d.eventId));
+  for (const d of snapshot.discharges) keys.push(causeKeys.discharge(d.id));
+  return keys;
+}
+
+const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/**
+ * Whether a closed overdue action still covers the gap it was raised for. This is the clinical
+ * point of the product: an outcome stops the chasing only for as long as it is true. A booked
+ * test covers until a week after the booking; a refusal or failed contact is revisited after
+ * `recheckAfterDays`; "not required" lasts until its date. After that, if the test is still
+ * overdue, a new action is raised, so nothing drifts silently. A test done since the action was
+ * raised starts a new gap that no old outcome covers.
+ */
+function closedActionCovers(closed: ExistingAction, item: DueItem, snapshot: PatientSnapshot, ctx: GenerationContext): boolean {
+  if ((str(closed.cause.lastDone) ?? null) !== item.lastDone) return false;
+  const detail = closed.outcomeDetail ?? {};
+  switch (closed.outcome) {
+    case 'test_booked': {
+      const booked = str(detail.booked_for);
+      return booked !== null && ctx.asOf <= addDays(booked, BOOKED_GRACE_DAYS);
+    }
+    case 'declined':
+    case 'unable_to_contact': {
+      if (!closed.closedAt) return false;
+      return ctx.asOf < addDays(todayIn(snapshot.timeZone, closed.closedAt), ctx.settings.recheckAfterDays);
+    }
+    case 'not_required': {
+      const until = str(detail.waive_until);
+      return until !== null && ctx.asOf <= until;
+    }
+    default:
+      return false;
+  }
+}
+
+function latestClosed(actions: ExistingAction[]): ExistingAction | undefined {
+  let latest: ExistingAction | undefined;
+  for (const a of actions) {
+    if (LIVE.has(a.status)) continue;
+    if (!latest || (a.closedAt?.getTime() ?? 0) > (latest.closedAt?.getTime() ?? 0)) latest = a;
+  }
+  return latest;
+}
+
+/** Why a live overdue action no longer has a cause, in words. */
+function overdueResolution(action: ExistingAction, item: DueItem | undefined): string | null {
+  if (!item) return 'no longer required';
+  if (item.status === 'overdue' || item.status === 'never_done') return null;
+  if (item.status === 'waived') return item.waiver ? `waived until ${item.waiver.until}` : 'waived';
+  if (item.lastDone !== null && item.lastDone !== (str(action.cause.lastDone) ?? null)) return `${item.test} done on ${item.lastDone}`;
+  return `no longer overdue (next due ${item.dueOn})`;
+}
+
+function after(now: Date, ms: number): Date {
+  return new Date(now.getTime() + ms);
+}
+
+export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationContext): PatientPlan {
+  const { settings, now, asOf } = ctx;
+  const { patientId, teamId } = snapshot;
+  const byKey = new Map<string, ExistingAction[]>();
+  for (const a of snapshot.actions) {
+    const list = byKey.get(a.causeKey);
+    if (list) list.push(a);
+    else byKey.set(a.causeKey, [a]);
+  }
+  const liveByKey = (key: string) => byKey.get(key)?.find((a) => LIVE.has(a.status));
+  const used = (key: string) => byKey.has(key);
+  const creates: PlannedAction[] = [];
+  const closes: PlannedClose[] = [];
+  const create = (kind: ActionKind, causeKey: string, cause: Record<string, unknown>, priority: Priority, dueAt: Date,
+    extra: { assignedRole?: Role; parent?: ParentRef } = {}) => {
+    creates.push({ kind, patientId, teamId, causeKey, cause, priority, dueAt, ...extra });
+  };
+  const included = (eventId: number, takenOn: IsoDate) => ctx.includeEventIds?.has(eventId)
+    || (takenOn <= asOf && takenOn >= addDays(asOf, -settings.resultLookbackDays));
+
+  // Overdue and never-done tests.
+  const dueByKey = new Map<string, DueItem>();
+  for (const item of snapshot.due) dueByKey.set(causeKeys.overdue(patientId, item.drug, item.test), item);
+  for (const [key, item] of dueByKey) {
+    if (item.status !== 'overdue' && item.status !== 'never_done') continue;
+    let parent: ParentRef;
+    const live = liveByKey(key);
+    if (live) {
+      parent = { id: live.id };
+    } else {
+      const closed = latestClosed(byKey.get(key) ?? []);
+      if (closed && closedActionCovers(closed, item, snapshot, ctx)) continue;
+      const escalate = item.daysOverdue > settings.overdueEscalationDays;
+      create('overdue_monitoring', key, {
+        drug: item.drug, test: item.test, dueOn: item.dueOn, daysOverdue: item.daysOverdue, lastDone: item.lastDone, responsible: item.responsible,
+      }, escalate ? 'amber' : 'routine', after(now, settings.overdueActionDays * DAY));
+      parent = { causeKey: key };
+    }
+    if (item.daysOverdue <= settings.overdueEscalationDays) continue;
+    // One escalation per overdue action: once the duty lead has dealt with it, the action itself carries on.
+    const escalationKey = causeKeys.overdueEscalation(patientId, item.drug, item.test);
+    const earlier = byKey.get(escalationKey) ?? [];
+    if (earlier.some((a) => LIVE.has(a.status) || ('id' in parent && a.parentId === parent.id))) continue;
+    create('escalation', escalationKey, {
+      reason: `${item.test} for ${item.drug} is ${item.daysOverdue} days overdue (more than ${settings.overdueEscalationDays})`,
+      drug: item.drug, test: item.test, dueOn: item.dueOn, daysOverdue: item.daysOverdue, responsible: item.responsible,
+    }, 'amber', after(now, settings.amberReviewDays * DAY), { assignedRole: 'duty_lead', parent });
+  }
+
+  // Results to review: amber and red, and every result of a test that needs sign-off.
+  for (const r of snapshot.results) {
+    if (!included(r.eventId, r.takenOn) || (r.flag === 'green' && !r.signOff)) continue;
+    const key = causeKeys.result(r.eventId);
+    if (used(key)) continue;
+    const priority: Priority = r.flag === 'green' ? 'routine' : r.flag;
+    const dueAt = after(now, r.flag === 'red' ? settings.redReviewHours * HOUR
+      : r.flag === 'amber' ? settings.amberReviewDays * DAY : settings.routineReviewDays * DAY);
+    const cause = { test: r.test, value: r.value, unit: r.unit, takenOn: r.takenOn, flag: r.flag, reason: r.reason, ...(r.signOff ? { signOff: true } : {}) };
+    create('result_review', key, cause, priority, dueAt);
+    if (r.flag === 'red' && !used(causeKeys.resultEscalation(r.eventId))) {
+      create('escalation', causeKeys.resultEscalation(r.eventId), cause, 'red', dueAt, { assignedRole: 'prescriber', parent: { causeKey: key } });
+    }
+  }
+
+  // Missed tests: same-day contact; repeated misses go to the duty lead, then to the prescriber.
+  for (const dna of snapshot.dnas) {
+    if (!included(dna.eventId, dna.takenOn)) continue;
+    const key = causeKeys.dna(dna.eventId);
+    if (used(key)) continue;
+    const requirement = requirementKeyOf(dna.test);
+    const windowStart = addDays(dna.takenOn, -settings.dnaRepeatWindowDays);
+    const misses = snapshot.dnas.filter((d) => requirementKeyOf(d.test) === requirement && d.takenOn >= windowStart
+      && (d.takenOn < dna.takenOn || (d.takenOn === dna.takenOn && d.eventId <= dna.eventId))).length;
+    const endOfDay = endOfDayIn(dna.takenOn, snapshot.timeZone);
+    const dueAt = endOfDay.getTime() > now.getTime() ? endOfDay : after(now, MINIMUM_NOTICE_MS);
+    const reason = ctx.dnaReasons?.get(dna.eventId);
+    create('dna_followup', key, {
+      test: dna.test, takenOn: dna.takenOn, rebookBy: addDays(dna.takenOn, settings.dnaRebookDays), missesInWindow: misses,
+      ...(reason ? { reason } : {}),
+    }, 'routine', dueAt);
+    const parent = { causeKey: key };
+    if (misses === 2 && !used(causeKeys.dnaEscalation(dna.eventId))) {
+      create('escalation', causeKeys.dnaEscalation(dna.eventId), {
+        reason: `second missed ${dna.test} within ${settings.dnaRepeatWindowDays} days`, test: dna.test, takenOn: dna.takenOn, misses,
+      }, 'amber', dueAt, { assignedRole: 'duty_lead', parent });
+    } else if (misses >= 3 && !used(causeKeys.dnaDecision(dna.eventId))) {
+      create('clinical_decision', causeKeys.dnaDecision(dna.eventId), { test: dna.test, misses },
+        'amber', after(now, settings.amberReviewDays * DAY), { assignedRole: 'prescriber', parent });
+    }
+  }
+
+  // Discharges: medicines reconciliation within the configured hours of the discharge day.
+  for (const discharge of snapshot.discharges) {
+    const key = causeKeys.discharge(discharge.id);
+    if (used(key)) continue;
+    const deadline = new Date(startOfDayIn(discharge.dischargedOn, snapshot.timeZone).getTime() + settings.reconciliationHours * HOUR);
+    const earliest = after(now, MINIMUM_NOTICE_MS);
+    const late = deadline.getTime() < earliest.getTime();
+    create('reconciliation', key, {
+      dischargedOn: discharge.dischargedOn, deadline: deadline.toISOString(),
+      // The breach of the reconciliation standard: how far the due time falls after it.
+      ...(late ? { lateBy: describeHours(earliest.getTime() - deadline.getTime()) } : {}),
+    }, 'amber', late ? earliest : deadline);
+  }
+
+  // Live actions whose cause has gone close themselves.
+  const closedHere = new Map<number, string>();
+  for (const action of snapshot.actions) {
+    if (!LIVE.has(action.status)) continue;
+    let reason: string | null = null;
+    if (action.kind === 'overdue_monitoring') {
+      reason = overdueResolution(action, dueByKey.get(action.causeKey));
+    } else if (action.kind === 'dna_followup') {
+      const test = str(action.cause.test);
+      const missedOn = str(action.cause.takenOn);
+      const doneOn = test ? snapshot.lastDone[requirementKeyOf(test as TestKey)] : undefined;
+      if (doneOn && missedOn && doneOn > missedOn) reason = `${requirementKeyOf(test as TestKey)} done on ${doneOn}`;
+    }
+    if (reason !== null) closedHere.set(action.id, reason);
+  }
+  for (const action of snapshot.actions) {
+    if (!LIVE.has(action.status) || action.kind !== 'escalation' || action.parentId === null) continue;
+    const parentReason = closedHere.get(action.parentId);
+    if (parentReason !== undefined) closedHere.set(action.id, `${actionRef(action.parentId)} closed automatically: ${parentReason}`);
+  }
+  for (const [actionId, reason] of closedHere) closes.push({ actionId, reason });
+  const live = snapshot.actions.filter((a) => LIVE.has(a.status)).length;
+  return { creates, closes, unchanged: live - closes.length };
+}

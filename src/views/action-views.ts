@@ -1,0 +1,127 @@
+/**
+ * View builders for actions: the only place their wording is chosen. Pure functions of the
+ * records and `now`, so every platform shows the same words.
+ */
+import { OUTCOMES, actionRef, type ActionKind } from '../domain/actions/kinds.js';
+import type { ActionRecord } from '../workflow/action-store.js';
+import { LIST_LIMIT, type MessageView, type ViewBlock, type ViewButton } from './model.js';
+
+export const KIND_LABEL: Record<ActionKind, string> = {
+  overdue_monitoring: 'Overdue monitoring',
+  result_review: 'Result review',
+  dna_followup: 'Missed appointment follow-up',
+  reconciliation: 'Discharge reconciliation',
+  escalation: 'Escalation',
+  clinical_decision: 'Clinical decision',
+};
+
+const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+
+/** The patient as chat shows them: pseudonymous reference and display label, nothing more. */
+export function patientLabel(ref: string, label: string): string {
+  return label ? `${ref} (${label})` : ref;
+}
+
+/** What the action is about, in a sentence, from its cause. */
+export function describeCause(kind: ActionKind, cause: Record<string, unknown>): string {
+  switch (kind) {
+    case 'overdue_monitoring': {
+      const test = str(cause.test) || 'test';
+      const drug = cause.drug ? ` for ${str(cause.drug)}` : '';
+      if (cause.daysOverdue !== undefined && cause.daysOverdue !== null) return `${test}${drug} overdue by ${str(cause.daysOverdue)} days (due ${str(cause.dueOn)})`;
+      return `${test}${drug} never done`;
+    }
+    case 'result_review':
+      return `${str(cause.test)} ${str(cause.value)} ${str(cause.unit)} on ${str(cause.takenOn)}: ${str(cause.flag).toUpperCase()}${cause.reason ? ` (${str(cause.reason)})` : ''}`.replace(/\s+/g, ' ');
+    case 'dna_followup':
+      return `missed ${str(cause.test)} on ${str(cause.takenOn)}${cause.rebookBy ? `; rebook by ${str(cause.rebookBy)}` : ''}`;
+    case 'reconciliation':
+      return `discharged from hospital on ${str(cause.dischargedOn)}: reconcile the medicines list`;
+    case 'escalation':
+      return str(cause.reason) || 'escalated';
+    case 'clinical_decision':
+      return `${str(cause.misses) || 'repeated'} missed ${str(cause.test)} appointments: decide how to continue`;
+  }
+}
+
+function hoursBetween(a: Date, b: Date): number {
+  return (a.getTime() - b.getTime()) / 3_600_000;
+}
+
+/** "due in 3 h", "overdue by 2 days". */
+export function describeDue(dueAt: Date, now: Date): string {
+  const hours = hoursBetween(dueAt, now);
+  const span = (h: number) => (h < 48 ? `${Math.max(1, Math.round(h))} h` : `${Math.round(h / 24)} days`);
+  return hours >= 0 ? `due in ${span(hours)}` : `overdue by ${span(-hours)}`;
+}
+
+export function describeStatus(action: ActionRecord): string {
+  switch (action.status) {
+    case 'open': return action.assignedRole ? `open, for a ${action.assignedRole.replace(/_/g, ' ')}` : 'open, unclaimed';
+    case 'claimed': return `claimed by ${action.assigneeName ?? 'someone'}`;
+    case 'closed': return `closed: ${action.outcome ?? 'done'}${action.closedReason ? ` (${action.closedReason})` : ''}`;
+    case 'cancelled': return `cancelled${action.closedReason ? ` (${action.closedReason})` : ''}`;
+  }
+}
+
+/** The buttons that make sense for an action in its state (the person's permissions are checked on press). */
+export function actionButtons(action: ActionRecord): ViewButton[] {
+  const ref = actionRef(action.id);
+  if (action.status === 'closed' || action.status === 'cancelled') return [{ label: 'Timeline', command: 'audit', args: [ref] }];
+  const buttons: ViewButton[] = [];
+  if (action.status === 'open') buttons.push({ label: 'Claim', command: 'claim', args: [ref], style: 'primary' });
+  if (action.status === 'claimed') {
+    // Only outcomes that need no date or note can be one press; the rest are typed.
+    for (const [outcome, spec] of Object.entries(OUTCOMES[action.kind])) {
+      if (!spec.date && !spec.note && !spec.adjustments && !spec.minAttempts) buttons.push({ label: `Close: ${outcome.replace(/_/g, ' ')}`, command: 'close', args: [ref, outcome] });
+    }
+    buttons.push({ label: 'Release', command: 'release', args: [ref] });
+  }
+  buttons.push({ label: 'Timeline', command: 'audit', args: [ref] });
+  return buttons;
+}
+
+export function actionCard(action: ActionRecord, now: Date, headline?: string): MessageView {
+  const ref = actionRef(action.id);
+  const title = `${ref} · ${KIND_LABEL[action.kind]} · ${action.priority}`;
+  const about = describeCause(action.kind, action.cause);
+  const patient = patientLabel(action.patientRef, action.displayLabel);
+  const due = action.status === 'open' || action.status === 'claimed' ? describeDue(action.dueAt, now) : '';
+  const outcomes = Object.keys(OUTCOMES[action.kind]).join(', ');
+  const blocks: ViewBlock[] = [];
+  if (headline) blocks.push({ kind: 'text', text: headline, emphasis: 'strong' });
+  blocks.push({
+    kind: 'fields',
+    fields: [
+      { label: 'Patient', value: patient },
+      { label: 'About', value: about },
+      { label: 'Team', value: action.teamName },
+      { label: 'Status', value: describeStatus(action) },
+      ...(due ? [{ label: 'Due', value: due }] : []),
+    ],
+  });
+  if (action.status === 'open' || action.status === 'claimed') blocks.push({ kind: 'text', text: `Outcomes: ${outcomes}`, emphasis: 'muted' });
+  const fallbackText = [headline, `${title}: ${patient}, ${about}. ${describeStatus(action)}${due ? `, ${due}` : ''}.`].filter(Boolean).join(' ');
+  return {
+    title, fallbackText, blocks, buttons: actionButtons(action),
+    tone: action.priority === 'red' ? 'urgent' : action.priority === 'amber' ? 'warning' : 'info',
+  };
+}
+
+/** One line per action, most urgent first, with a Claim button on unclaimed ones. */
+export function actionList(title: string, actions: ActionRecord[], total: number, now: Date, empty: string): MessageView {
+  if (actions.length === 0) return { title, fallbackText: `${title}: ${empty}`, blocks: [{ kind: 'text', text: empty }], tone: 'success' };
+  const items = actions.slice(0, LIST_LIMIT).map((a) => {
+    const ref = actionRef(a.id);
+    const text = `${ref} ${a.priority.toUpperCase()} · ${KIND_LABEL[a.kind]} · ${patientLabel(a.patientRef, a.displayLabel)}: ${describeCause(a.kind, a.cause)}`;
+    const meta = `${describeDue(a.dueAt, now)} · ${describeStatus(a)}`;
+    const buttons: ViewButton[] = a.status === 'open' ? [{ label: 'Claim', command: 'claim', args: [ref], style: 'primary' }] : [];
+    return { text, meta, buttons };
+  });
+  const more = Math.max(0, total - items.length);
+  const summary = `${title}: ${total} action${total === 1 ? '' : 's'}${more ? `, showing the ${items.length} most urgent` : ''}.`;
+  const blocks: ViewBlock[] = [{ kind: 'list', items, more }];
+  if (more) blocks.push({ kind: 'text', text: `${more} more not shown. Narrow the list: list red, list unclaimed, list overdue or list KIND.`, emphasis: 'muted' });
+  // The fallback is a notification preview: the count and the first few, not the whole list.
+  return { title, fallbackText: `${summary} ${items.slice(0, 5).map((i) => i.text).join('; ')}`, blocks, tone: actions.some((a) => a.priority === 'red') ? 'urgent' : 'info' };
+}

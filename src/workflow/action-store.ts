@@ -1,0 +1,151 @@
+/**
+ * Reading and changing actions. A change is always: lock the row (FOR UPDATE), decide in the pure
+ * state machine, write the patch guarded by the version read, then append the audit event last
+ * (its chain-head lock is held until commit, so the shorter the better).
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { rowsOf } from '../db/client.js';
+import type { Queryable } from '../db/database.js';
+import type { ActionKind, ActionStatus, ListFilter, Priority, Role } from '../domain/actions/kinds.js';
+import type { ActionPatch, ActionSnapshot } from '../domain/actions/transitions.js';
+
+export interface ActionRecord extends ActionSnapshot {
+  teamName: string;
+  timeZone: string;
+  patientId: string;
+  patientRef: string;
+  displayLabel: string;
+  cause: Record<string, unknown>;
+  dueAt: Date;
+  createdAt: Date;
+  closedAt: Date | null;
+  outcome: string | null;
+  outcomeDetail: Record<string, unknown> | null;
+  closedReason: string | null;
+  parentId: number | null;
+}
+
+type Row = Record<string, unknown>;
+
+const toDate = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+const toJson = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (typeof v === 'string' ? JSON.parse(v) : v) as T);
+
+function toRecord(r: Row): ActionRecord {
+  return {
+    id: Number(r.id),
+    kind: r.kind as ActionKind,
+    status: r.status as ActionStatus,
+    priority: r.priority as Priority,
+    teamId: r.team_id as string,
+    teamName: r.team_name as string,
+    timeZone: r.time_zone as string,
+    patientId: r.patient_id as string,
+    patientRef: r.patient_ref as string,
+    displayLabel: r.display_label as string,
+    cause: toJson<Record<string, unknown>>(r.cause) ?? {},
+    assigneeId: (r.assignee_id as string | null) ?? null,
+    assigneeName: (r.assignee_name as string | null) ?? null,
+    assignedRole: (r.assigned_role as Role | null) ?? null,
+    claimedAt: toDate(r.claimed_at),
+    dueAt: toDate(r.due_at)!,
+    createdAt: toDate(r.created_at)!,
+    closedAt: toDate(r.closed_at),
+    outcome: (r.outcome as string | null) ?? null,
+    outcomeDetail: toJson<Record<string, unknown>>(r.outcome_detail),
+    closedReason: (r.closed_reason as string | null) ?? null,
+    parentId: r.parent_id === null || r.parent_id === undefined ? null : Number(r.parent_id),
+    version: Number(r.version),
+  };
+}
+
+const SELECT_ACTIONS = sql`SELECT a.id, a.kind, a.status, a.priority, a.team_id, t.name AS team_name, t.time_zone,
+    a.patient_id, p.patient_ref, p.display_label, a.cause, a.assignee_id, s.name AS assignee_name, a.assigned_role,
+    a.claimed_at, a.due_at, a.created_at, a.closed_at, a.outcome, a.outcome_detail, a.closed_reason, a.parent_id, a.version
+  FROM actions a JOIN patients p ON p.id = a.patient_id JOIN teams t ON t.id = a.team_id
+  LEFT JOIN staff s ON s.id = a.assignee_id`;
+
+export async function loadAction(db: Queryable, id: number): Promise<ActionRecord | null> {
+  const [row] = rowsOf<Row>(await db.execute(sql`${SELECT_ACTIONS} WHERE a.id = ${id}`));
+  return row ? toRecord(row) : null;
+}
+
+/**
+ * Loads and locks the action until the transaction ends; concurrent changers queue here.
+ * Lock first, then read in a second statement: a waiter woken by the first claimer's commit
+ * re-checks only the locked row, so a join in the locking statement would still show the
+ * assignee as it was before (the loser would be told "claimed by someone" instead of a name).
+ */
+export async function lockAction(tx: Queryable, id: number): Promise<ActionRecord | null> {
+  const locked = rowsOf<Row>(await tx.execute(sql`SELECT id FROM actions WHERE id = ${id} FOR UPDATE`));
+  if (locked.length === 0) return null;
+  return loadAction(tx, id);
+}
+
+/** Writes a patch if the version is still the one read; returns false when somebody got there first. */
+export async function updateAction(tx: Queryable, action: ActionRecord, patch: ActionPatch, now: Date): Promise<boolean> {
+  const sets: SQL[] = [sql`version = version + 1`, sql`updated_at = ${now.toISOString()}::timestamptz`];
+  const ts = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+  if (patch.status !== undefined) sets.push(sql`status = ${patch.status}`);
+  if (patch.assigneeId !== undefined) sets.push(sql`assignee_id = ${patch.assigneeId}::uuid`);
+  if (patch.assignedRole !== undefined) sets.push(sql`assigned_role = ${patch.assignedRole}`);
+  if (patch.claimedAt !== undefined) sets.push(sql`claimed_at = ${ts(patch.claimedAt)}::timestamptz`);
+  if (patch.closedAt !== undefined) sets.push(sql`closed_at = ${ts(patch.closedAt)}::timestamptz`);
+  if (patch.outcome !== undefined) sets.push(sql`outcome = ${patch.outcome}`);
+  if (patch.outcomeDetail !== undefined) sets.push(sql`outcome_detail = ${JSON.stringify(patch.outcomeDetail)}::jsonb`);
+  const rows = rowsOf<Row>(await tx.execute(sql`UPDATE actions SET ${sql.join(sets, sql`, `)}
+    WHERE id = ${action.id} AND version = ${action.version} RETURNING id`));
+  return rows.length === 1;
+}
+
+/** The fields a patch changes, before and after, for the audit event. */
+export function auditDiff(action: ActionRecord, patch: ActionPatch): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  const current: Record<string, unknown> = {
+    status: action.status, assigneeId: action.assigneeId, assigneeName: action.assigneeName, assignedRole: action.assignedRole,
+    claimedAt: action.claimedAt?.toISOString() ?? null, closedAt: action.closedAt?.toISOString() ?? null,
+    outcome: action.outcome, outcomeDetail: action.outcomeDetail,
+  };
+  for (const [key, value] of Object.entries(patch)) {
+    const next = value instanceof Date ? value.toISOString() : value;
+    if (JSON.stringify(current[key] ?? null) === JSON.stringify(next ?? null)) continue;
+    before[key] = current[key] ?? null;
+    after[key] = next ?? null;
+  }
+  return { before, after };
+}
+
+export interface ActionQuery {
+  teamIds: readonly string[];
+  filter: ListFilter | 'mine';
+  staffId: string;
+  now: Date;
+  limit: number;
+}
+
+/** Open and claimed actions matching a list filter, most urgent first, with the total count. */
+export async function listActions(db: Queryable, query: ActionQuery): Promise<{ actions: ActionRecord[]; total: number }> {
+  if (query.teamIds.length === 0) return { actions: [], total: 0 };
+  const teamList = `{${query.teamIds.join(',')}}`;
+  const conditions: SQL[] = [sql`a.status IN ('open', 'claimed')`];
+  if (query.filter === 'mine') conditions.push(sql`a.assignee_id = ${query.staffId}::uuid`);
+  else conditions.push(sql`a.team_id = ANY(${teamList}::uuid[])`);
+  // "Overdue" covers both senses people mean: tests overdue (to chase) and actions past their due time.
+  if (query.filter === 'overdue') conditions.push(sql`(a.kind = 'overdue_monitoring' OR a.due_at < ${query.now.toISOString()}::timestamptz)`);
+  if (query.filter === 'unclaimed') conditions.push(sql`a.status = 'open'`);
+  if (query.filter === 'red') conditions.push(sql`a.priority = 'red'`);
+  if (!['open', 'mine', 'overdue', 'unclaimed', 'red'].includes(query.filter)) conditions.push(sql`a.kind = ${query.filter}`);
+  const where = sql.join(conditions, sql` AND `);
+  const [rows, count] = await Promise.all([
+    db.execute(sql`${SELECT_ACTIONS} WHERE ${where}
+      ORDER BY CASE a.priority WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, a.due_at, a.id LIMIT ${query.limit}`),
+    db.execute(sql`SELECT count(*)::int AS n FROM actions a WHERE ${where}`),
+  ]);
+  return { actions: rowsOf<Row>(rows).map(toRecord), total: Number(rowsOf<{ n: number }>(count)[0]?.n ?? 0) };
+}
+
+/** Open and claimed actions for one patient. */
+export async function patientActions(db: Queryable, patientId: string): Promise<ActionRecord[]> {
+  return rowsOf<Row>(await db.execute(sql`${SELECT_ACTIONS} WHERE a.patient_id = ${patientId}::uuid
+    AND a.status IN ('open', 'claimed') ORDER BY a.due_at, a.id`)).map(toRecord);
+}

@@ -1,0 +1,84 @@
+/**
+ * The scripted console run from the issue, end to end through the CLI on each engine: import the
+ * demo data (register, events, staff), then as the demo technician pipe commands to
+ * `closedloop console`: list overdue → claim → close with an outcome → audit timeline.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import type { CliIo } from '../../src/cli/context.js';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { DEMO_TEAMS, demoRegisterCsv } from '../../src/demo/demo-register.js';
+import { demoStaffCsv } from '../../src/demo/demo-staff.js';
+import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
+
+const TODAY = '2026-11-22';
+const TECHNICIAN = 'demo.technician@example.invalid';
+
+describe.each(engines)('scripted console run [%s]', (engine) => {
+  let testDb: TestDatabase;
+  let dir: string;
+  const run = async (argv: string[], stdin?: string) => {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const io: CliIo = {
+      interactive: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t),
+      input: stdin === undefined ? undefined : Readable.from([stdin]), inputIsTerminal: false,
+    };
+    const database: DatabaseHandle = { db: testDb.db, driver: engine, describe: `test ${engine}`, close: async () => {} };
+    const code = await runCli(argv, { io, database, env: { DEMO_DATA: 'false' }, now: () => new Date(`${TODAY}T10:15:00Z`) });
+    return { code, out: stdout.join('\n'), err: stderr.join('\n') };
+  };
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(engine);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-console-'));
+    const demo = demoRegisterCsv(TODAY);
+    fs.writeFileSync(path.join(dir, 'register.csv'), demo.register);
+    fs.writeFileSync(path.join(dir, 'events.csv'), demo.events);
+    fs.writeFileSync(path.join(dir, 'staff.csv'), demoStaffCsv(DEMO_TEAMS));
+  });
+  afterAll(async () => {
+    await testDb.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('imports the demo data, then lists, claims, closes and shows the timeline', async () => {
+    expect((await run(['import', 'register', path.join(dir, 'register.csv')])).code).toBe(0);
+    expect((await run(['import', 'events', path.join(dir, 'events.csv')])).code).toBe(0);
+    expect((await run(['staff', 'import', path.join(dir, 'staff.csv')])).code).toBe(0);
+
+    const listed = await run(['console', '--as', TECHNICIAN], '/closedloop list overdue\n');
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain('> /closedloop list overdue');
+    expect(listed.out).toContain('Overdue tests and late actions');
+    const ref = /\b(A-\d+) [A-Z]+ · Overdue monitoring/.exec(listed.out)?.[1];
+    expect(ref).toBeDefined();
+
+    const script = [`claim ${ref}`, `close ${ref} test_booked 2026-11-29 booked with the practice nurse`, `audit ${ref}`, 'exit', 'list'].join('\n');
+    const session = await run(['console', '--as', TECHNICIAN], `${script}\n`);
+    expect(session.err).toBe('');
+    expect(session.code).toBe(0);
+    expect(session.out).toContain(`Demo Technician claimed ${ref}.`);
+    expect(session.out).toContain(`Demo Technician closed ${ref}.`);
+    expect(session.out).toContain('Status: closed: test_booked');
+    expect(session.out).toContain(`Timeline: ${ref}`);
+    expect(session.out).toMatch(/2026-11-22 \d\d:\d\d created by closedloop/);
+    expect(session.out).toMatch(/2026-11-22 10:15 claimed by Demo Technician/);
+    expect(session.out).toMatch(/2026-11-22 10:15 closed by Demo Technician/);
+    // "exit" ends the session: the line after it is never run.
+    expect(session.out).not.toContain('> list');
+  });
+
+  it('exits 1 when a scripted command is refused, and 2 without --as', async () => {
+    const refused = await run(['console', '--as', TECHNICIAN], 'claim A-999999\n');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain('There is no action A-999999');
+    const usage = await run(['console']);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain('--as');
+  });
+});

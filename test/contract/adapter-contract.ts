@@ -1,0 +1,215 @@
+/**
+ * The adapter contract: scenarios every chat adapter (console, Slack, Teams) must pass, written
+ * against what a person sees. Each adapter's test file calls `adapterContract` with a harness that
+ * drives the adapter the way its platform would (stdin for the console, signed HTTP for Slack,
+ * Bot Connector activities for Teams) and turns what it posts back into text and buttons.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/db/client.js';
+import type { Core } from '../../src/index.js';
+import { engines } from '../support/databases.js';
+import { USERS, createWorld, type World } from './world.js';
+
+export interface Delivered {
+  ok: boolean;
+  /** Everything the person sees, as plain text. */
+  text: string;
+  /** The buttons offered, as the commands they run. */
+  buttons: { command: string; args: string[] }[];
+}
+
+export interface AdapterHarness {
+  /** Sends text as a linked member of staff (by email; the harness maps it to a platform account). */
+  send(email: string, text: string, options?: { deliveryId?: string }): Promise<Delivered>;
+  /** Sends the same delivery twice, as a platform retry would. */
+  sendTwice(email: string, text: string): Promise<[Delivered, Delivered]>;
+  /** Presses a button as a member of staff. */
+  press(email: string, button: { command: string; args: string[] }): Promise<Delivered>;
+  /** Sends text from an account no member of staff is linked to. */
+  sendUnlinked(text: string): Promise<Delivered>;
+  /** How `link` names that unlinked account on this platform (a mention). */
+  unlinkedMention: string;
+  close(): Promise<void>;
+}
+
+export interface AdapterContractDescriptor {
+  name: string;
+  createHarness(core: Core, world: World): Promise<AdapterHarness>;
+}
+
+const refsIn = (text: string) => [...text.matchAll(/\bA-(\d+)\b/g)].map((m) => `A-${m[1]}`);
+
+async function auditCount(world: World, entityId: string, verb: string): Promise<number> {
+  const [row] = rowsOf<{ n: number }>(await world.db.execute(sql`SELECT count(*)::int AS n FROM audit_events WHERE entity_id = ${entityId} AND verb = ${verb}`));
+  return Number(row?.n ?? 0);
+}
+
+async function actionOfKind(world: World, kind: string, status = 'open'): Promise<string> {
+  const [row] = rowsOf<{ id: number }>(await world.db.execute(sql`SELECT id FROM actions WHERE kind = ${kind} AND status = ${status} ORDER BY id LIMIT 1`));
+  if (!row) throw new Error(`the demo world has no ${status} ${kind} action`);
+  return `A-${row.id}`;
+}
+
+export function adapterContract(descriptor: AdapterContractDescriptor): void {
+  describe.each(engines)(`adapter contract: ${descriptor.name} [%s]`, (engine) => {
+    let world: World;
+    let h: AdapterHarness;
+    const { technician, pharmacist, dutyLead, admin, outsider } = USERS;
+
+    beforeAll(async () => {
+      world = await createWorld(engine);
+      h = await descriptor.createHarness(world.core, world);
+    }, 60_000);
+    afterAll(async () => {
+      await h?.close();
+      await world?.close();
+    });
+
+    it('help lists every command', async () => {
+      const reply = await h.send(technician.email, 'help');
+      expect(reply.ok).toBe(true);
+      for (const command of ['mine', 'list', 'claim', 'release', 'close', 'handoff', 'escalate', 'note', 'patient', 'result', 'dna', 'discharge', 'audit', 'link']) {
+        expect(reply.text).toContain(command);
+      }
+    });
+
+    it('lists overdue monitoring with a way to claim each unclaimed action', async () => {
+      const reply = await h.send(technician.email, 'list overdue_monitoring');
+      expect(reply.ok).toBe(true);
+      expect(refsIn(reply.text).length).toBeGreaterThan(0);
+      expect(reply.text).toMatch(/DEMO-\d{3} \(Fictional patient [A-J]\)/);
+      expect(reply.buttons.some((b) => b.command === 'claim')).toBe(true);
+    });
+
+    it('claims once; a second claimant is told who holds it and since when', async () => {
+      const ref = await actionOfKind(world, 'overdue_monitoring');
+      const first = await h.send(technician.email, `claim ${ref}`);
+      expect(first.ok).toBe(true);
+      expect(first.text).toContain(`${technician.name} claimed ${ref}`);
+      const second = await h.send(dutyLead.email, `/closedloop claim ${ref}`);
+      expect(second.ok).toBe(false);
+      expect(second.text).toContain(`${ref} is already claimed by ${technician.name} at 09:30`);
+      expect(await auditCount(world, ref, 'action.claimed')).toBe(1);
+    });
+
+    it('an unknown outcome lists the valid ones; a proper close closes and shows in the timeline', async () => {
+      const ref = await actionOfKind(world, 'overdue_monitoring');
+      await h.send(technician.email, `claim ${ref}`);
+      const wrong = await h.send(technician.email, `close ${ref} done`);
+      expect(wrong.ok).toBe(false);
+      expect(wrong.text).toContain('Valid outcomes: test_booked, declined, not_required, unable_to_contact');
+      const missingDate = await h.send(technician.email, `close ${ref} test_booked`);
+      expect(missingDate.text).toContain('test_booked needs the booked date');
+      const closed = await h.send(technician.email, `close ${ref} test_booked 2026-11-29 booked at the surgery`);
+      expect(closed.ok).toBe(true);
+      expect(closed.text).toContain('closed: test_booked');
+      const timeline = await h.send(technician.email, `audit ${ref}`);
+      expect(timeline.text).toMatch(/claimed .*by Demo Technician/);
+      expect(timeline.text).toMatch(/closed .*by Demo Technician/);
+      expect(timeline.text).toContain('outcome test_booked');
+    });
+
+    it('releases, hands off to a role and to a person, escalates and notes', async () => {
+      const ref = await actionOfKind(world, 'overdue_monitoring');
+      await h.send(technician.email, `claim ${ref}`);
+      expect((await h.send(technician.email, `release ${ref}`)).text).toContain('open again');
+      await h.send(technician.email, `claim ${ref}`);
+      const toPerson = await h.send(technician.email, `handoff ${ref} @${dutyLead.email} on leave tomorrow`);
+      expect(toPerson.ok).toBe(true);
+      expect(toPerson.text).toContain(`claimed by ${dutyLead.name}`);
+      const mine = await h.send(dutyLead.email, 'mine');
+      expect(refsIn(mine.text)).toContain(ref);
+      const toRole = await h.send(dutyLead.email, `handoff ${ref} technician back to the technicians`);
+      expect(toRole.text).toContain('open, for a technician');
+      const escalated = await h.send(technician.email, `escalate ${ref} patient says they were never invited`);
+      expect(escalated.ok).toBe(true);
+      expect(escalated.text).toMatch(/Opened A-\d+ \(escalation to a duty lead\)/);
+      const noted = await h.send(technician.email, `note ${ref} left a voicemail`);
+      expect(noted.ok).toBe(true);
+      expect(await auditCount(world, ref, 'action.noted')).toBe(1);
+    });
+
+    it('shows a patient by pseudonymous reference and label, with due tests and open actions', async () => {
+      const reply = await h.send(pharmacist.email, 'patient DEMO-001');
+      expect(reply.ok).toBe(true);
+      expect(reply.text).toContain('DEMO-001 (Fictional patient A)');
+      expect(reply.text).toContain('lithium');
+      expect(reply.text).not.toContain('1958'); // date of birth stays out of chat
+    });
+
+    it('records a red result, a missed appointment and a discharge, each opening its action', async () => {
+      const red = await h.send(pharmacist.email, 'result DEMO-010 lithium_level 1.6 mmol/L');
+      expect(red.ok).toBe(true);
+      expect(red.text).toContain('RED');
+      expect(red.text).toMatch(/A-\d+ Result review \(red\)/);
+      const dna = await h.send(technician.email, 'dna DEMO-005 hba1c no transport');
+      expect(dna.text).toMatch(/A-\d+ Missed appointment follow-up/);
+      const discharge = await h.send(pharmacist.email, 'discharge DEMO-008');
+      expect(discharge.text).toMatch(/A-\d+ Discharge reconciliation/);
+    });
+
+    it('tells an unlinked user how to get linked and records nothing', async () => {
+      const before = rowsOf<{ n: number }>(await world.db.execute(sql`SELECT count(*)::int AS n FROM audit_events`))[0]!.n;
+      const reply = await h.sendUnlinked('list');
+      expect(reply.ok).toBe(false);
+      expect(reply.text).toMatch(/link/i);
+      const after = rowsOf<{ n: number }>(await world.db.execute(sql`SELECT count(*)::int AS n FROM audit_events`))[0]!.n;
+      expect(after).toBe(before);
+    });
+
+    it('lets an admin link that account, which can then act as that member of staff', async () => {
+      const refused = await h.send(technician.email, `link ${h.unlinkedMention} ${technician.email}`);
+      expect(refused.ok).toBe(false);
+      const linked = await h.send(admin.email, `link ${h.unlinkedMention} ${technician.email}`);
+      expect(linked.ok).toBe(true);
+      expect((await h.sendUnlinked('mine')).ok).toBe(true);
+    });
+
+    it('refuses a clinical sign-off by a technician, with a hint', async () => {
+      const ref = await actionOfKind(world, 'result_review');
+      const reply = await h.send(technician.email, `close ${ref} in_range_no_action`);
+      expect(reply.ok).toBe(false);
+      expect(reply.text).toMatch(/pharmacist/);
+      expect(reply.text).toContain('AUTH.FORBIDDEN');
+    });
+
+    it("refuses actions on another team's work", async () => {
+      const ref = await actionOfKind(world, 'overdue_monitoring');
+      const reply = await h.send(outsider.email, `claim ${ref}`);
+      expect(reply.ok).toBe(false);
+      expect(reply.text).toContain('belongs to another team');
+    });
+
+    it('handles a double delivery once', async () => {
+      const ref = await actionOfKind(world, 'overdue_monitoring');
+      const claimsBefore = await auditCount(world, ref, 'action.claimed');
+      const [first, second] = await h.sendTwice(technician.email, `claim ${ref}`);
+      expect(first.ok).toBe(true);
+      expect(second.text).toBe(first.text);
+      expect(await auditCount(world, ref, 'action.claimed')).toBe(claimsBefore + 1);
+    });
+
+    it('a pressed button runs its command as the presser', async () => {
+      const list = await h.send(technician.email, 'list overdue_monitoring');
+      const claim = list.buttons.find((b) => b.command === 'claim');
+      expect(claim).toBeDefined();
+      const pressed = await h.press(technician.email, claim!);
+      expect(pressed.ok).toBe(true);
+      expect(pressed.text).toContain(`${technician.name} claimed ${claim!.args[0]}`);
+    });
+
+    it('renders a long list as the most urgent 25 and counts the rest', async () => {
+      // Thirty more actions for one patient: more than any platform should post at once.
+      const [patient] = rowsOf<{ id: string; team_id: string }>(await world.db.execute(sql`SELECT id, team_id FROM patients WHERE patient_ref = 'DEMO-002'`));
+      await world.db.execute(sql`INSERT INTO actions (kind, patient_id, team_id, cause_key, cause, priority, due_at)
+        SELECT 'escalation', ${patient!.id}::uuid, ${patient!.team_id}::uuid, 'contract-long-list:' || n, '{"reason":"long list"}'::jsonb, 'routine', now() + interval '3 days'
+        FROM generate_series(1, 30) n`);
+      const reply = await h.send(dutyLead.email, 'list escalation');
+      expect(reply.ok).toBe(true);
+      expect(new Set(refsIn(reply.text)).size).toBe(25);
+      expect(reply.text).toMatch(/\d+ more/);
+      expect(reply.text).toContain('Narrow the list');
+    });
+  });
+}

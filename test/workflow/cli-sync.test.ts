@@ -1,0 +1,85 @@
+/**
+ * `closedloop sync` in-process on each engine, and the sync an import runs: the demo register's
+ * actions are created once, a second sync creates none, bad options are usage errors.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/cli/context.js';
+import { runCli } from '../../src/cli/main.js';
+import { rowsOf } from '../../src/db/client.js';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { demoRegisterCsv } from '../../src/demo/demo-register.js';
+import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
+
+const TODAY = '2026-11-22';
+
+describe.each(engines)('closedloop sync [%s]', (engine) => {
+  let testDb: TestDatabase;
+  let dir: string;
+  const run = async (...argv: string[]) => {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const io: CliIo = { interactive: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+    const database: DatabaseHandle = { db: testDb.db, driver: engine, describe: `test ${engine}`, close: async () => {} };
+    const code = await runCli(argv, { io, database, env: { DEMO_DATA: 'false' }, now: () => new Date(`${TODAY}T12:00:00Z`) });
+    return { code, out: stdout.join('\n'), err: stderr.join('\n') };
+  };
+  const count = async () => Number(rowsOf<{ n: number }>(await testDb.db.execute(sql`SELECT count(*)::int AS n FROM actions`))[0]?.n);
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(engine);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-sync-'));
+    const demo = demoRegisterCsv(TODAY);
+    fs.writeFileSync(path.join(dir, 'register.csv'), demo.register);
+    fs.writeFileSync(path.join(dir, 'events.csv'), demo.events);
+  });
+  afterAll(async () => {
+    await testDb.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an import runs a sync and prints its summary', async () => {
+    const register = await run('import', 'register', path.join(dir, 'register.csv'));
+    expect(register.code).toBe(0);
+    expect(register.out).toMatch(/\nActions as of 2026-11-22: \d+ created \(.*overdue monitoring.*\), 0 closed automatically, 0 open unchanged; 10 patients checked in/);
+    const events = await run('import', 'events', path.join(dir, 'events.csv'));
+    expect(events.code).toBe(0);
+    expect(events.out).toMatch(/52 events added/);
+    // The demo's red neutrophils (clozapine) and red INR (warfarin) come in with the events.
+    expect(events.out).toMatch(/Actions as of 2026-11-22: \d+ created \(.*result review.*\), \d+ closed automatically/);
+    const reviews = rowsOf<{ ref: string; priority: string; test: string }>(await testDb.db.execute(sql`SELECT p.patient_ref AS ref, a.priority,
+        a.cause->>'test' AS test FROM actions a JOIN patients p ON p.id = a.patient_id WHERE a.kind = 'result_review' ORDER BY 1, 3`));
+    expect(reviews).toContainEqual({ ref: 'DEMO-002', priority: 'red', test: 'neutrophils' });
+    expect(reviews).toContainEqual({ ref: 'DEMO-007', priority: 'red', test: 'inr' });
+    const dna = rowsOf<{ ref: string }>(await testDb.db.execute(sql`SELECT p.patient_ref AS ref FROM actions a JOIN patients p ON p.id = a.patient_id
+      WHERE a.kind = 'dna_followup'`));
+    expect(dna).toEqual([{ ref: 'DEMO-005' }]);
+  });
+
+  it('sync again creates nothing', async () => {
+    const before = await count();
+    const { code, out } = await run('sync');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Actions as of 2026-11-22: none created, 0 closed automatically, \d+ open unchanged; 10 patients checked in \d+\.\d s\.$/);
+    expect(await count()).toBe(before);
+  });
+
+  it('sync --as-of a later date raises what has become overdue since', async () => {
+    const { code, out } = await run('sync', '--as-of', '2027-03-01');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Actions as of 2027-03-01: \d+ created/);
+  });
+
+  it.each([
+    [['sync', '--as-of', '2026-02-30'], /--as-of: use a real date written YYYY-MM-DD/],
+    [['sync', 'now'], /"sync" takes no arguments/],
+    [['sync', '--team', 'x'], /Unknown option '--team'/],
+  ])('%j is a usage error', async (argv, message) => {
+    const { code, err } = await run(...argv);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+  });
+});
