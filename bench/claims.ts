@@ -23,6 +23,9 @@ const USERS = Number(values.users);
 const SECONDS = Number(values.seconds);
 /** Actions per user: more than a user can get through in the run, so nobody runs dry. */
 const ACTIONS_PER_USER = 400;
+const WARMUP_SECONDS = 2;
+/** Enough for the warm-up at any speed this machine reaches (about 6 requests per user per second). */
+const WARMUP_ACTIONS = 100;
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://closedloop:closedloop@127.0.0.1:5432/closedloop_test';
 
 export interface LatencyStats { count: number; p50: number; p99: number; perSecond: number }
@@ -83,23 +86,29 @@ export async function benchClaims(): Promise<{ handle: LatencyStats; floor: Late
       channel: { id: 'bench' }, via: 'console', correlationId: crypto.randomUUID(),
     });
     let failures = 0;
-    // Each user alternates claim and close over its own actions: a claim, then the close of the same action.
-    const handleStats = await drive(USERS, SECONDS, async (user, i) => {
-      const ref = pools[user]![Math.floor(i / 2) % ACTIONS_PER_USER]!;
+    // Each user alternates claim and close over its own actions: a claim, then the close of the
+    // same action. The warm-up (compiling the code path, filling caches) works the last
+    // WARMUP_ACTIONS of each pool and is not measured; the measured run works from the start.
+    const claimAndClose = (offset: number) => async (user: number, i: number) => {
+      const ref = pools[user]![offset + Math.floor(i / 2)]!;
       const text = i % 2 === 0 ? `claim ${ref}` : `close ${ref} test_booked 2030-01-01`;
       const reply = await core.handle(request(user, text));
       if (!reply.ok) failures += 1;
-    });
+    };
+    await drive(USERS, WARMUP_SECONDS, claimAndClose(ACTIONS_PER_USER - WARMUP_ACTIONS));
+    const handleStats = await drive(USERS, SECONDS, claimAndClose(0));
     if (failures > 0) throw new Error(`${failures} claim/close requests were refused: the bench is not measuring what it says`);
 
     const actor = { id: null, name: 'bench', identity: 'bench', via: 'console' as const, channel: null, correlationId: 'bench-floor' };
-    const floorStats = await drive(USERS, SECONDS, async (user, i) => {
+    const floorStep = async (user: number, i: number) => {
       const id = Number(pools[user]![i % ACTIONS_PER_USER]!.slice(2));
       await db.transaction(async (tx) => {
         await tx.execute(sql`UPDATE actions SET version = version + 1 WHERE id = ${id} RETURNING id, version`);
         await appendAudit(tx, actor, { verb: 'bench.floor', entityType: 'action', entityId: `A-${id}` }, new Date());
       });
-    });
+    };
+    await drive(USERS, WARMUP_SECONDS, floorStep);
+    const floorStats = await drive(USERS, SECONDS, floorStep);
     return { handle: handleStats, floor: floorStats, users: USERS, seconds: SECONDS };
   } finally {
     await handle.close();

@@ -17,15 +17,22 @@ import { todayIn } from '../src/domain/dates.js';
 import { loadRuleSet } from '../src/rules/load.js';
 import { generateRegister } from './generate.js';
 
-const { values } = parseArgs({ options: { patients: { type: 'string', default: '100000' }, engines: { type: 'string', default: 'postgres,pglite' } } });
+const { values } = parseArgs({ options: {
+  patients: { type: 'string', default: '100000' },
+  engines: { type: 'string', default: 'postgres,pglite' },
+  suites: { type: 'string', default: 'register,claims' },
+  users: { type: 'string', default: '200' },
+  seconds: { type: 'string', default: '10' },
+} });
 const patients = Number(values.patients);
-const engines = values.engines.split(',').filter((e): e is 'pglite' | 'postgres' => e === 'pglite' || e === 'postgres');
+const suites = new Set(values.suites.split(','));
+const engines = suites.has('register') ? values.engines.split(',').filter((e): e is 'pglite' | 'postgres' => e === 'pglite' || e === 'postgres') : [];
 const today = todayIn('Europe/London', new Date());
 const dir = `.bench/register-${patients}-${today}`;
 
 const rules = loadRuleSet();
 if (!rules.ok) throw new Error(rules.message);
-if (!fs.existsSync(`${dir}/events.csv`)) {
+if (engines.length > 0 && !fs.existsSync(`${dir}/events.csv`)) {
   console.log(`Generating ${patients.toLocaleString('en-GB')} synthetic patients in ${dir} …`);
   const started = performance.now();
   const generated = await generateRegister(rules.ruleSet, { patients, teams: 50, eventsPerPatient: 20, today, dir });
@@ -67,6 +74,9 @@ const rows: [string, (r: EngineResult) => string, string][] = [
   ['all-teams due list ÷ floor', (r) => `${(r.allTeams.median / r.floor.median).toFixed(1)}×`, ''],
   ['peak process memory (RSS)', (r) => `${r.peakRssMb} MB`, '≤ 1,024 MB'],
 ];
+if (results.length > 0) printRegisterResults();
+
+function printRegisterResults() {
 const width = Math.max(...rows.map(([label]) => label.length));
 const colWidth = 44;
 console.log(`\nclosedloop bench: ${patients.toLocaleString('en-GB')} patients, as of ${today}, ${new Date().toISOString()}`);
@@ -83,4 +93,26 @@ if (pg) {
     ['memory ≤ 1 GB', pg.peakRssMb <= 1024],
   ];
   console.log(`\nPostgreSQL targets: ${checks.map(([name, met]) => `${met ? 'MET' : 'MISSED'} ${name}`).join('; ')}`);
+}
+}
+
+if (suites.has('claims')) {
+  console.log(`\nRunning claim + close through handle() on PostgreSQL: ${values.users} users for ${values.seconds} s, then the floor the same way …`);
+  const child = spawnSync(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', 'bench/claims.ts', '--users', values.users, '--seconds', values.seconds],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (child.status !== 0 || !line) {
+    console.error(`claims bench failed (exit ${child.status}).`);
+    process.exitCode = 1;
+  } else {
+    type Latency = { count: number; p50: number; p99: number; perSecond: number };
+    const claims = JSON.parse(line.slice(7)) as { handle: Latency; floor: Latency; users: number; seconds: number };
+    const row = (label: string, l: Latency) => `${label.padEnd(58)}${ms(l.p50).padEnd(12)}${ms(l.p99).padEnd(12)}${Math.round(l.perSecond).toLocaleString('en-GB')} /s`;
+    console.log(`\nclosedloop bench: claim + close, ${claims.users} concurrent users, ${claims.seconds} s each, PostgreSQL`);
+    console.log(`${'measure'.padEnd(58)}${'p50'.padEnd(12)}${'p99'.padEnd(12)}throughput`);
+    console.log(row('claim/close round trip through handle()', claims.handle));
+    console.log(row('FLOOR: UPDATE … RETURNING + audit INSERT in a transaction', claims.floor));
+    const ratio = claims.handle.p99 / claims.floor.p99;
+    console.log(`p99 ÷ floor p99: ${ratio.toFixed(2)}× (target ≤ 2×): ${ratio <= 2 ? 'MET' : 'MISSED'}`);
+  }
 }

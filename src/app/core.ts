@@ -12,7 +12,7 @@ import { sql } from 'drizzle-orm';
 import type { AuditActor } from '../audit/append.js';
 import { rowsOf } from '../db/client.js';
 import { fail } from '../domain/outcome.js';
-import { identityLabel, resolveAccount, unlinkedMessage, type PlatformAccount } from '../staff/directory.js';
+import { identityLabel, resolveAccount, unlinkedMessage, type PlatformAccount, type StaffMember } from '../staff/directory.js';
 import { errorView, helpView, unexpectedView } from '../views/common-views.js';
 import type { MessageView } from '../views/model.js';
 import { runActionCommand } from './commands/action-commands.js';
@@ -24,6 +24,8 @@ import { parseButton, parseCommand, type Command } from './grammar.js';
 import { coreRequestSchema, type CoreRequest, type CoreResponse } from './request.js';
 
 export type { CoreDeps } from './context.js';
+
+type CoreRequestParsed = ReturnType<typeof coreRequestSchema.parse>;
 
 export interface Core {
   handle(request: CoreRequest): Promise<CoreResponse>;
@@ -58,8 +60,46 @@ function response(reply: Reply): CoreResponse {
   return { ok: reply.ok, code: reply.code, view: reply.view, visibility: reply.visibility };
 }
 
+/**
+ * Linked accounts are remembered for a few seconds: at a busy moment (a digest everyone acts on)
+ * the identity lookup was a fifth of each request's database round trips. A change to someone's
+ * roles, teams or link takes effect within IDENTITY_TTL_MS; unlinked results are never cached.
+ */
+const IDENTITY_TTL_MS = 5_000;
+const IDENTITY_CACHE_MAX = 5_000;
+
+function identityCache(now: () => number) {
+  const entries = new Map<string, { member: StaffMember; until: number }>();
+  return {
+    get(key: string): StaffMember | null {
+      const hit = entries.get(key);
+      if (!hit) return null;
+      if (hit.until > now()) return hit.member;
+      entries.delete(key);
+      return null;
+    },
+    set(key: string, member: StaffMember): void {
+      if (entries.size >= IDENTITY_CACHE_MAX) entries.clear();
+      entries.set(key, { member, until: now() + IDENTITY_TTL_MS });
+    },
+    clear: () => entries.clear(),
+  };
+}
+
 export function createCore(deps: CoreDeps): Core {
-  async function run(request: ReturnType<typeof coreRequestSchema.parse>): Promise<Reply> {
+  // The cache runs on the process clock, not deps.now: tests fix deps.now for the domain.
+  const identities = identityCache(() => performance.now());
+  async function resolve(account: PlatformAccount, context: { now: Date; via: CoreRequestParsed['via']; channel: string; correlationId: string }): Promise<StaffMember | null> {
+    const key = identityLabel(account);
+    const cached = identities.get(key);
+    if (cached) return cached;
+    const resolved = await resolveAccount(deps.db, account, context);
+    if (resolved.status !== 'linked') return null;
+    identities.set(key, resolved.member);
+    return resolved.member;
+  }
+
+  async function run(request: CoreRequestParsed): Promise<Reply> {
     const parsed = request.button ? parseButton(request.button) : parseCommand(request.text ?? '');
     if (!parsed.ok) return refused(parsed);
     const command = parsed.value;
@@ -68,11 +108,13 @@ export function createCore(deps: CoreDeps): Core {
     const now = deps.now();
     const account: PlatformAccount = { platform: request.actor.platform, tenant: request.actor.tenant, userId: request.actor.userId, verifiedEmail: request.actor.verifiedEmail };
     const channel = `${request.actor.platform}:${request.channel.id}`;
-    const resolved = await resolveAccount(deps.db, account, { now, via: request.via, channel, correlationId: request.correlationId });
-    if (resolved.status !== 'linked') return refused(fail('IDENTITY.UNLINKED', unlinkedMessage(account)));
-    const member = resolved.member;
+    const member = await resolve(account, { now, via: request.via, channel, correlationId: request.correlationId });
+    if (!member) return refused(fail('IDENTITY.UNLINKED', unlinkedMessage(account)));
     const auditActor: AuditActor = { id: member.staffId, name: member.name, identity: identityLabel(account), via: request.via, channel, correlationId: request.correlationId };
-    return dispatch({ deps, member, account, channelId: request.channel.id, auditActor, now }, command);
+    const reply = await dispatch({ deps, member, account, channelId: request.channel.id, auditActor, now }, command);
+    // A link made here changes who an account is: forget what was remembered.
+    if (command.name === 'link' && reply.ok) identities.clear();
+    return reply;
   }
 
   return {

@@ -7,7 +7,7 @@
  * previous hash. Do it last in a transaction: the lock is held until commit. A batch (a sync
  * creating thousands of actions) locks the head once and hashes in Node.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
 import { canonicalContent, chainHash, type AuditContent } from './chain.js';
@@ -60,16 +60,20 @@ export function contentOf(actor: AuditActor, record: AuditRecord, at: Date): Aud
 
 const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
 
-/** Appends one event; returns its sequence number. */
-export async function appendAudit(tx: Queryable, actor: AuditActor, record: AuditRecord, at: Date): Promise<number> {
+/**
+ * The chain-head CTE and the INSERT that follows it, as one statement fragment. `guardCte` names
+ * an earlier CTE of the same statement that must have returned a row for the event to be written
+ * (a conditional change and its audit event then commit together or not at all).
+ */
+export function auditAppendStatement(actor: AuditActor, record: AuditRecord, at: Date, guardCte?: string): SQL {
   const content = contentOf(actor, record, at);
   const canonical = canonicalContent(content);
-  const rows = rowsOf<{ seq: number | string }>(await tx.execute(sql`
-    WITH head AS (
+  const guard = guardCte ? sql`AND EXISTS (SELECT 1 FROM ${sql.identifier(guardCte)})` : sql``;
+  return sql`head AS (
       UPDATE audit_chain_head
       SET seq = seq + 1, prev_hash = hash,
           hash = encode(sha256(convert_to(hash || '|' || (seq + 1)::text || '|' || ${canonical}, 'UTF8')), 'hex')
-      WHERE id = 1
+      WHERE id = 1 ${guard}
       RETURNING seq, prev_hash, hash
     )
     INSERT INTO audit_events (seq, at, actor_id, actor_name, identity, via, channel, verb, entity_type, entity_id,
@@ -79,7 +83,12 @@ export async function appendAudit(tx: Queryable, actor: AuditActor, record: Audi
       ${json(content.before)}::jsonb, ${json(content.after)}::jsonb, ${content.reason}, ${content.correlationId},
       head.prev_hash, head.hash
     FROM head
-    RETURNING seq`));
+    RETURNING seq`;
+}
+
+/** Appends one event; returns its sequence number. */
+export async function appendAudit(tx: Queryable, actor: AuditActor, record: AuditRecord, at: Date): Promise<number> {
+  const rows = rowsOf<{ seq: number | string }>(await tx.execute(sql`WITH ${auditAppendStatement(actor, record, at)}`));
   const seq = rows[0]?.seq;
   if (seq === undefined) throw new Error('audit_chain_head is missing: migrations have not been applied');
   return Number(seq);

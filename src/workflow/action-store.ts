@@ -4,6 +4,7 @@
  * (its chain-head lock is held until commit, so the shorter the better).
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { auditAppendStatement, type AuditActor, type AuditRecord } from '../audit/append.js';
 import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
 import type { ActionKind, ActionStatus, ListFilter, Priority, Role } from '../domain/actions/kinds.js';
@@ -58,31 +59,30 @@ function toRecord(r: Row): ActionRecord {
   };
 }
 
+/*
+ * The assignee's name is a scalar subquery, not a join: when a locking read waits for another
+ * claimer's commit, PostgreSQL re-checks only the locked action row and re-evaluates expressions
+ * over it, but keeps the rows it had joined. A join would still show the old (empty) assignee and
+ * the loser would be told "claimed by someone" instead of a name. Patient and team never change.
+ */
 const SELECT_ACTIONS = sql`SELECT a.id, a.kind, a.status, a.priority, a.team_id, t.name AS team_name, t.time_zone,
-    a.patient_id, p.patient_ref, p.display_label, a.cause, a.assignee_id, s.name AS assignee_name, a.assigned_role,
+    a.patient_id, p.patient_ref, p.display_label, a.cause, a.assignee_id,
+    (SELECT s.name FROM staff s WHERE s.id = a.assignee_id) AS assignee_name, a.assigned_role,
     a.claimed_at, a.due_at, a.created_at, a.closed_at, a.outcome, a.outcome_detail, a.closed_reason, a.parent_id, a.version
-  FROM actions a JOIN patients p ON p.id = a.patient_id JOIN teams t ON t.id = a.team_id
-  LEFT JOIN staff s ON s.id = a.assignee_id`;
+  FROM actions a JOIN patients p ON p.id = a.patient_id JOIN teams t ON t.id = a.team_id`;
 
 export async function loadAction(db: Queryable, id: number): Promise<ActionRecord | null> {
   const [row] = rowsOf<Row>(await db.execute(sql`${SELECT_ACTIONS} WHERE a.id = ${id}`));
   return row ? toRecord(row) : null;
 }
 
-/**
- * Loads and locks the action until the transaction ends; concurrent changers queue here.
- * Lock first, then read in a second statement: a waiter woken by the first claimer's commit
- * re-checks only the locked row, so a join in the locking statement would still show the
- * assignee as it was before (the loser would be told "claimed by someone" instead of a name).
- */
+/** Loads and locks the action until the transaction ends; concurrent changers queue here. */
 export async function lockAction(tx: Queryable, id: number): Promise<ActionRecord | null> {
-  const locked = rowsOf<Row>(await tx.execute(sql`SELECT id FROM actions WHERE id = ${id} FOR UPDATE`));
-  if (locked.length === 0) return null;
-  return loadAction(tx, id);
+  const [row] = rowsOf<Row>(await tx.execute(sql`${SELECT_ACTIONS} WHERE a.id = ${id} FOR UPDATE OF a`));
+  return row ? toRecord(row) : null;
 }
 
-/** Writes a patch if the version is still the one read; returns false when somebody got there first. */
-export async function updateAction(tx: Queryable, action: ActionRecord, patch: ActionPatch, now: Date): Promise<boolean> {
+function patchAssignments(patch: ActionPatch, now: Date): SQL {
   const sets: SQL[] = [sql`version = version + 1`, sql`updated_at = ${now.toISOString()}::timestamptz`];
   const ts = (d: Date | null | undefined) => (d ? d.toISOString() : null);
   if (patch.status !== undefined) sets.push(sql`status = ${patch.status}`);
@@ -92,8 +92,28 @@ export async function updateAction(tx: Queryable, action: ActionRecord, patch: A
   if (patch.closedAt !== undefined) sets.push(sql`closed_at = ${ts(patch.closedAt)}::timestamptz`);
   if (patch.outcome !== undefined) sets.push(sql`outcome = ${patch.outcome}`);
   if (patch.outcomeDetail !== undefined) sets.push(sql`outcome_detail = ${JSON.stringify(patch.outcomeDetail)}::jsonb`);
-  const rows = rowsOf<Row>(await tx.execute(sql`UPDATE actions SET ${sql.join(sets, sql`, `)}
+  return sql.join(sets, sql`, `);
+}
+
+/** Writes a patch if the version is still the one read; returns false when somebody got there first. */
+export async function updateAction(tx: Queryable, action: ActionRecord, patch: ActionPatch, now: Date): Promise<boolean> {
+  const rows = rowsOf<Row>(await tx.execute(sql`UPDATE actions SET ${patchAssignments(patch, now)}
     WHERE id = ${action.id} AND version = ${action.version} RETURNING id`));
+  return rows.length === 1;
+}
+
+/**
+ * Optimistic concurrency in one statement: the patch is written only if the action still has the
+ * version that was read, and its audit event is appended in the same statement (so the same
+ * transaction) only if it was. Returns false when somebody changed the action first; the caller
+ * reads it again and decides again. One round trip, no explicit transaction, and the chain head
+ * is locked only for the statement.
+ */
+export async function updateActionAudited(db: Queryable, action: ActionRecord, patch: ActionPatch, now: Date,
+  actor: AuditActor, record: AuditRecord): Promise<boolean> {
+  const rows = rowsOf<Row>(await db.execute(sql`WITH changed AS (
+      UPDATE actions SET ${patchAssignments(patch, now)} WHERE id = ${action.id} AND version = ${action.version} RETURNING id
+    ), ${auditAppendStatement(actor, record, now, 'changed')}`));
   return rows.length === 1;
 }
 

@@ -7,12 +7,12 @@ import { sql } from 'drizzle-orm';
 import { appendAudit } from '../../audit/append.js';
 import type { Transaction } from '../../db/database.js';
 import { actionRef } from '../../domain/actions/kinds.js';
-import { decide, type ActionCommand, type Effect, type HandoffTarget } from '../../domain/actions/transitions.js';
+import { decide, type ActionCommand, type ActionPatch, type Effect, type HandoffTarget } from '../../domain/actions/transitions.js';
 import { fail, ok, type Outcome } from '../../domain/outcome.js';
 import { requirementKeyOf, type TestKey } from '../../domain/test-keys.js';
 import { findStaffByAccount, findStaffByEmail } from '../../staff/directory.js';
 import { actionCard } from '../../views/action-views.js';
-import { auditDiff, lockAction, updateAction, type ActionRecord } from '../../workflow/action-store.js';
+import { auditDiff, loadAction, lockAction, updateAction, updateActionAudited, type ActionRecord } from '../../workflow/action-store.js';
 import { createActions, type CreatedAction } from '../../workflow/create-actions.js';
 import type { Command, TargetSpec } from '../grammar.js';
 import { refused, replied, type CommandContext, type Reply } from '../context.js';
@@ -80,6 +80,71 @@ async function applyEffects(ctx: CommandContext, tx: Transaction, action: Action
   return created;
 }
 
+/** Thrown inside the transaction to roll it back when a locked row was nevertheless changed. */
+class ActionChanged extends Error {}
+
+type Applied = Outcome<{ action: ActionRecord; auditVerb: string; created: CreatedAction[] }, string>;
+
+/** How many times a change is re-read and re-decided when someone else changed the action first. */
+const OPTIMISTIC_ATTEMPTS = 5;
+
+const notFound = (ref: string) => fail('ACTION.NOT_FOUND', `There is no action ${ref}. Type "list" to see your team's open actions.`);
+const changedMeanwhile = (ref: string) => fail('ACTION.CHANGED', `${ref} kept changing while you were acting on it. Look at it again (audit ${ref}) and retry.`);
+
+function applied(action: ActionRecord, patch: ActionPatch, auditVerb: string, created: CreatedAction[]): Applied {
+  const changed = Object.keys(patch).length > 0;
+  return ok({ action: { ...action, ...patch, version: changed ? action.version + 1 : action.version } as ActionRecord, auditVerb, created });
+}
+
+/**
+ * A change with follow-on effects (a waiver, an escalation) locks the action and does everything
+ * in one transaction; these are rare next to claims and closes.
+ */
+function applyWithEffects(ctx: CommandContext, id: number, command: ActionCommand): Promise<Applied> {
+  const ref = actionRef(id);
+  return ctx.deps.db.transaction(async (tx): Promise<Applied> => {
+    const action = await lockAction(tx, id);
+    if (!action) return notFound(ref);
+    const decision = decide(action, command, ctx.member, ctx.now, action.timeZone);
+    if (!decision.ok) return decision;
+    const { patch, auditVerb, reason, effects } = decision.value;
+    if (Object.keys(patch).length > 0 && !await updateAction(tx, action, patch, ctx.now)) throw new ActionChanged();
+    const created = await applyEffects(ctx, tx, action, effects);
+    const { before, after } = auditDiff(action, patch);
+    if (created.length) after.escalations = created.map((c) => actionRef(c.id));
+    await appendAudit(tx, ctx.auditActor, { verb: auditVerb, entityType: 'action', entityId: ref, patientRef: action.patientRef, before, after, reason }, ctx.now);
+    return applied(action, patch, auditVerb, created);
+  }).catch((err: unknown) => {
+    if (err instanceof ActionChanged) return changedMeanwhile(ref);
+    throw err;
+  });
+}
+
+/**
+ * Claims, releases, closes, hand-offs and notes: read, decide, then write the change and its
+ * audit event in one statement guarded by the version read (optimistic concurrency). When fifty
+ * people claim at once, one write lands and the others re-read, see who holds it, and are told.
+ */
+async function apply(ctx: CommandContext, id: number, command: ActionCommand): Promise<Applied> {
+  const ref = actionRef(id);
+  for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+    const action = await loadAction(ctx.deps.db, id);
+    if (!action) return notFound(ref);
+    const decision = decide(action, command, ctx.member, ctx.now, action.timeZone);
+    if (!decision.ok) return decision;
+    const { patch, auditVerb, reason, effects } = decision.value;
+    if (effects.length > 0) return applyWithEffects(ctx, id, command);
+    const { before, after } = auditDiff(action, patch);
+    const record = { verb: auditVerb, entityType: 'action', entityId: ref, patientRef: action.patientRef, before, after, reason };
+    if (Object.keys(patch).length === 0) {
+      await appendAudit(ctx.deps.db, ctx.auditActor, record, ctx.now);
+      return applied(action, patch, auditVerb, []);
+    }
+    if (await updateActionAudited(ctx.deps.db, action, patch, ctx.now, ctx.auditActor, record)) return applied(action, patch, auditVerb, []);
+  }
+  return changedMeanwhile(ref);
+}
+
 export async function runActionCommand(ctx: CommandContext, command: Extract<Command, { name: ActionCommandName }>): Promise<Reply> {
   let target: HandoffTarget | undefined;
   if (command.name === 'handoff') {
@@ -88,25 +153,7 @@ export async function runActionCommand(ctx: CommandContext, command: Extract<Com
     target = resolved.value;
   }
   const ref = actionRef(command.actionId);
-  const result = await ctx.deps.db.transaction(async (tx) => {
-    const action = await lockAction(tx, command.actionId);
-    if (!action) return fail('ACTION.NOT_FOUND', `There is no action ${ref}. Type "list" to see your team's open actions.`);
-    const decision = decide(action, toActionCommand(command, target), ctx.member, ctx.now, action.timeZone);
-    if (!decision.ok) return decision;
-    const { patch, auditVerb, reason, effects } = decision.value;
-    if (Object.keys(patch).length > 0 && !await updateAction(tx, action, patch, ctx.now)) {
-      // The row is locked, so this means a bug or a change outside the core; say so rather than guess.
-      return fail('ACTION.CHANGED', `${ref} changed while you were acting on it. Look at it again: audit ${ref}`);
-    }
-    const created = await applyEffects(ctx, tx, action, effects);
-    const { before, after } = auditDiff(action, patch);
-    if (created.length) after.escalations = created.map((c) => actionRef(c.id));
-    await appendAudit(tx, ctx.auditActor, {
-      verb: auditVerb, entityType: 'action', entityId: ref, patientRef: action.patientRef, before, after, reason,
-    }, ctx.now);
-    const next: ActionRecord = { ...action, ...patch, version: Object.keys(patch).length ? action.version + 1 : action.version } as ActionRecord;
-    return ok({ action: next, auditVerb, created });
-  });
+  const result = await apply(ctx, command.actionId, toActionCommand(command, target));
   if (!result.ok) return refused(result);
   const { action, auditVerb, created } = result.value;
   let headline = HEADLINE[auditVerb]?.(ref, ctx.member.name) ?? '';
