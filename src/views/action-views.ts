@@ -2,6 +2,7 @@
  * View builders for actions: the only place their wording is chosen. Pure functions of the
  * records and `now`, so every platform shows the same words.
  */
+import { dayNumber, isIsoDate, todayIn, type IsoDate } from '../domain/dates.js';
 import { OUTCOMES, actionRef, type ActionKind } from '../domain/actions/kinds.js';
 import type { ActionRecord } from '../workflow/action-store.js';
 import { LIST_LIMIT, type MessageView, type ViewBlock, type ViewButton } from './model.js';
@@ -22,14 +23,17 @@ export function patientLabel(ref: string, label: string): string {
   return label ? `${ref} (${label})` : ref;
 }
 
-/** What the action is about, in a sentence, from its cause. */
-export function describeCause(kind: ActionKind, cause: Record<string, unknown>): string {
+/** What the action is about, in a sentence, from its cause; `today` is the team's date. */
+export function describeCause(kind: ActionKind, cause: Record<string, unknown>, today?: IsoDate): string {
   switch (kind) {
     case 'overdue_monitoring': {
       const test = str(cause.test) || 'test';
       const drug = cause.drug ? ` for ${str(cause.drug)}` : '';
-      if (cause.daysOverdue !== undefined && cause.daysOverdue !== null) return `${test}${drug} overdue by ${str(cause.daysOverdue)} days (due ${str(cause.dueOn)})`;
-      return `${test}${drug} never done`;
+      const dueOn = str(cause.dueOn);
+      const never = cause.lastDone === null || cause.lastDone === undefined ? ', never done' : `, last done ${str(cause.lastDone)}`;
+      // Counted from the due date each time it is shown: a stored count would be a day staler every day.
+      if (dueOn && today && isIsoDate(dueOn)) return `${test}${drug} overdue by ${Math.max(0, dayNumber(today) - dayNumber(dueOn))} days (due ${dueOn}${never})`;
+      return `${test}${drug} overdue${dueOn ? ` (due ${dueOn}${never})` : ''}`;
     }
     case 'result_review':
       return `${str(cause.test)} ${str(cause.value)} ${str(cause.unit)} on ${str(cause.takenOn)}: ${str(cause.flag).toUpperCase()}${cause.reason ? ` (${str(cause.reason)})` : ''}`.replace(/\s+/g, ' ');
@@ -84,7 +88,7 @@ export function actionButtons(action: ActionRecord): ViewButton[] {
 export function actionCard(action: ActionRecord, now: Date, headline?: string): MessageView {
   const ref = actionRef(action.id);
   const title = `${ref} · ${KIND_LABEL[action.kind]} · ${action.priority}`;
-  const about = describeCause(action.kind, action.cause);
+  const about = describeCause(action.kind, action.cause, todayIn(action.timeZone, now));
   const patient = patientLabel(action.patientRef, action.displayLabel);
   const due = action.status === 'open' || action.status === 'claimed' ? describeDue(action.dueAt, now) : '';
   const outcomes = Object.keys(OUTCOMES[action.kind]).join(', ');
@@ -113,7 +117,7 @@ export function actionList(title: string, actions: ActionRecord[], total: number
   if (actions.length === 0) return { title, fallbackText: `${title}: ${empty}`, blocks: [{ kind: 'text', text: empty }], tone: 'success' };
   const items = actions.slice(0, LIST_LIMIT).map((a) => {
     const ref = actionRef(a.id);
-    const text = `${ref} ${a.priority.toUpperCase()} · ${KIND_LABEL[a.kind]} · ${patientLabel(a.patientRef, a.displayLabel)}: ${describeCause(a.kind, a.cause)}`;
+    const text = `${ref} ${a.priority.toUpperCase()} · ${KIND_LABEL[a.kind]} · ${patientLabel(a.patientRef, a.displayLabel)}: ${describeCause(a.kind, a.cause, todayIn(a.timeZone, now))}`;
     const meta = `${describeDue(a.dueAt, now)} · ${describeStatus(a)}`;
     const buttons: ViewButton[] = a.status === 'open' ? [{ label: 'Claim', command: 'claim', args: [ref], style: 'primary' }] : [];
     return { text, meta, buttons };

@@ -12,7 +12,7 @@ import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
 import {
   candidateCauseKeys, needsSignOff, planPatientActions, ruleIdsOn,
-  type DnaFact, type ExistingAction, type PatientPlan, type PatientSnapshot, type PlannedAction, type ResultFact,
+  type DnaFact, type ExistingAction, type PatientPlan, type PlannedRefresh, type PatientSnapshot, type PlannedAction, type ResultFact,
 } from '../domain/actions/generation.js';
 import { actionRef, type ActionKind, type ActionStatus } from '../domain/actions/kinds.js';
 import { addDays, addMonths, type IsoDate } from '../domain/dates.js';
@@ -203,6 +203,28 @@ async function autoClose(tx: Queryable, closes: { actionId: number; reason: stri
   return { closed, audit };
 }
 
+/** Brings live overdue actions' facts up to date (a concurrent close wins: closed ones are left alone). */
+async function refreshCauses(tx: Queryable, refreshes: PlannedRefresh[], now: Date, refs: ReadonlyMap<string, string>): Promise<AuditRecord[]> {
+  if (refreshes.length === 0) return [];
+  const sorted = [...refreshes].sort((a, b) => a.actionId - b.actionId);
+  const at = now.toISOString();
+  const rows = rowsOf<Row>(await tx.execute(sql`
+    UPDATE actions a SET cause = u.cause::jsonb, priority = u.priority, updated_at = ${at}::timestamptz, version = a.version + 1
+    FROM unnest(${sql.param(sorted.map((r) => r.actionId))}::bigint[], ${sql.param(sorted.map((r) => JSON.stringify(r.cause)))}::text[],
+      ${sql.param(sorted.map((r) => r.priority))}::text[]) AS u(id, cause, priority)
+    WHERE a.id = u.id AND a.status IN ('open', 'claimed')
+    RETURNING a.id, a.patient_id`));
+  const byId = new Map(sorted.map((r) => [r.actionId, r]));
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b).map((id): AuditRecord => {
+    const refresh = byId.get(id)!;
+    const row = rows.find((r) => Number(r.id) === id)!;
+    return {
+      verb: 'action.refreshed', entityType: 'action', entityId: actionRef(id), patientRef: refs.get(row.patient_id as string) ?? null,
+      before: refresh.before, after: { ...refresh.after, priority: refresh.priority }, reason: `now due ${String(refresh.after.dueOn)}`,
+    };
+  });
+}
+
 /** Writes planned actions: parents first, then the actions that point at a parent created here. */
 async function writeCreates(tx: Queryable, planned: PlannedAction[], now: Date): Promise<CreatedAction[]> {
   const toSpec = (p: PlannedAction, parentId: number | null): NewAction => ({
@@ -235,13 +257,14 @@ export async function applyPlans(tx: Queryable, plans: PatientPlan[], patients: 
   const refs = new Map(patients.map((p) => [p.id, p.patientRef]));
   // Row locks before inserts, both in a fixed order, and the audit chain's lock last.
   const { closed, audit: closeAudit } = await autoClose(tx, plans.flatMap((p) => p.closes), now, refs);
+  const refreshAudit = await refreshCauses(tx, plans.flatMap((p) => p.refreshes), now, refs);
   const planned = plans.flatMap((p) => p.creates).sort((a, b) => (a.causeKey < b.causeKey ? -1 : a.causeKey > b.causeKey ? 1 : 0));
   const created = await writeCreates(tx, planned, now);
   return {
     created,
     autoClosed: closed,
     unchanged: plans.reduce((n, p) => n + p.unchanged, 0),
-    audit: [...creationAuditRecords(created), ...closeAudit],
+    audit: [...creationAuditRecords(created), ...closeAudit, ...refreshAudit],
   };
 }
 

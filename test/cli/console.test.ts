@@ -55,6 +55,8 @@ describe.each(engines)('scripted console run [%s]', (engine) => {
     expect(listed.code).toBe(0);
     expect(listed.out).toContain('> /closedloop list overdue');
     expect(listed.out).toContain('Overdue tests and late actions');
+    // Raised by the register import (never done), then brought up to date by the events import.
+    expect(listed.out).toContain('ROUTINE · Overdue monitoring · DEMO-003 (Fictional patient C): fbc for methotrexate overdue by 6 days (due 2026-11-16, last done 2026-11-02)');
     const ref = /\b(A-\d+) [A-Z]+ · Overdue monitoring/.exec(listed.out)?.[1];
     expect(ref).toBeDefined();
 

@@ -78,9 +78,9 @@ describe('overdue monitoring', () => {
   });
 
   it('keeps a live action, and escalates it (once) when it crosses the escalation line', () => {
-    const live = action({ kind: 'overdue_monitoring', causeKey: overdueKey, cause: { lastDone: '2026-07-01' } });
+    const live = action({ kind: 'overdue_monitoring', causeKey: overdueKey, cause: { dueOn: '2026-10-01', lastDone: '2026-07-01' } });
     const kept = planPatientActions(snapshot({ due: [due({ daysOverdue: 20 })], actions: [live] }), ctx());
-    expect(kept).toEqual({ creates: [], closes: [], unchanged: 1 });
+    expect(kept).toEqual({ creates: [], closes: [], refreshes: [], unchanged: 1 });
 
     const crossing = planPatientActions(snapshot({ due: [due({ daysOverdue: 40 })], actions: [live] }), ctx());
     expect(crossing.creates.map((c) => [c.kind, c.parent])).toEqual([['escalation', { id: live.id }]]);
@@ -88,6 +88,31 @@ describe('overdue monitoring', () => {
     const escalationKey = `escalation:overdue:${PID}:lithium:lithium_level`;
     const dealtWith = action({ kind: 'escalation', causeKey: escalationKey, status: 'closed', outcome: 'resolved', parentId: live.id, closedAt: NOW });
     expect(planPatientActions(snapshot({ due: [due({ daysOverdue: 40 })], actions: [live, dealtWith] }), ctx()).creates).toEqual([]);
+  });
+
+  it('refreshes a live action whose test was done but is due again, and leaves it alone while only days pass', () => {
+    const live = action({ kind: 'overdue_monitoring', causeKey: overdueKey, cause: { drug: 'lithium', test: 'lithium_level', dueOn: '2025-01-01', daysOverdue: 700, lastDone: null } });
+    const moved = planPatientActions(snapshot({ due: [due({ dueOn: '2026-11-15', lastDone: '2026-08-15', daysOverdue: 7 })], actions: [live] }), ctx());
+    expect(moved.creates).toEqual([]);
+    expect(moved.refreshes).toEqual([{
+      actionId: live.id,
+      priority: 'routine',
+      before: { dueOn: '2025-01-01', lastDone: null },
+      after: { dueOn: '2026-11-15', lastDone: '2026-08-15' },
+      cause: { drug: 'lithium', test: 'lithium_level', dueOn: '2026-11-15', lastDone: '2026-08-15', daysOverdue: 7, responsible: { org: 'gp_practice', name: 'Surgery', staff: null } },
+    }]);
+    const sameFacts = action({ kind: 'overdue_monitoring', causeKey: overdueKey, cause: { dueOn: '2026-10-01', lastDone: '2026-07-01', daysOverdue: 40 } });
+    expect(planPatientActions(snapshot({ due: [due({ daysOverdue: 52 })], actions: [sameFacts] }), ctx()).refreshes).toEqual([]);
+  });
+
+  it('stands an overdue escalation down once the test is no longer that late, keeping the overdue action', () => {
+    const live = action({ kind: 'overdue_monitoring', causeKey: overdueKey, cause: { dueOn: '2025-01-01', lastDone: null } });
+    const escalation = action({ kind: 'escalation', causeKey: `escalation:${overdueKey}`, parentId: live.id });
+    const plan = planPatientActions(snapshot({ due: [due({ dueOn: '2026-11-15', daysOverdue: 7 })], actions: [live, escalation] }), ctx());
+    expect(plan.closes).toEqual([{ actionId: escalation.id, reason: 'no longer overdue by more than 28 days (due 2026-11-15)' }]);
+    expect(plan.refreshes.map((r) => [r.actionId, r.priority])).toEqual([[live.id, 'routine']]);
+    const stillLate = planPatientActions(snapshot({ due: [due({ dueOn: '2026-09-01', daysOverdue: 82 })], actions: [live, escalation] }), ctx());
+    expect(stillLate.closes).toEqual([]);
   });
 
   it('a booked test covers the gap until a week after the booked date, then the test is chased again', () => {
@@ -132,7 +157,7 @@ describe('automatic closing', () => {
     ];
     for (const [items, reason] of cases) {
       const a = live();
-      expect(planPatientActions(snapshot({ due: items, actions: [a] }), ctx())).toEqual({ creates: [], closes: [{ actionId: a.id, reason }], unchanged: 0 });
+      expect(planPatientActions(snapshot({ due: items, actions: [a] }), ctx())).toEqual({ creates: [], closes: [{ actionId: a.id, reason }], refreshes: [], unchanged: 0 });
     }
   });
 

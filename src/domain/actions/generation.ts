@@ -110,9 +110,24 @@ export interface PlannedClose {
   reason: string;
 }
 
+/**
+ * A live overdue action whose facts moved on: the test was done but is already due again, or the
+ * schedule changed. Its card must show the current due date and last test, not those of the day
+ * it was raised.
+ */
+export interface PlannedRefresh {
+  actionId: number;
+  /** Amber while more than overdueEscalationDays late, routine otherwise. */
+  priority: Priority;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  cause: Record<string, unknown>;
+}
+
 export interface PatientPlan {
   creates: PlannedAction[];
   closes: PlannedClose[];
+  refreshes: PlannedRefresh[];
   /** Live actions kept as they are. */
   unchanged: number;
 }
@@ -281,6 +296,7 @@ export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationCon
   const used = (key: string) => byKey.has(key);
   const creates: PlannedAction[] = [];
   const closes: PlannedClose[] = [];
+  const refreshes: PlannedRefresh[] = [];
   const create = (kind: ActionKind, causeKey: string, cause: Record<string, unknown>, priority: Priority, dueAt: Date,
     extra: { assignedRole?: Role; parent?: ParentRef } = {}) => {
     creates.push({ kind, patientId, teamId, causeKey, cause, priority, dueAt, ...extra });
@@ -297,6 +313,13 @@ export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationCon
     const live = liveByKey(key);
     if (live) {
       parent = { id: live.id };
+      // Days overdue grow daily and are worked out when shown; only a new due date or test refreshes.
+      if (str(live.cause.dueOn) !== item.dueOn || (str(live.cause.lastDone) ?? null) !== item.lastDone) {
+        const before = { dueOn: live.cause.dueOn ?? null, lastDone: live.cause.lastDone ?? null };
+        const after = { dueOn: item.dueOn, lastDone: item.lastDone };
+        const priority: Priority = item.daysOverdue > settings.overdueEscalationDays ? 'amber' : 'routine';
+        refreshes.push({ actionId: live.id, before, after, priority, cause: { ...live.cause, ...after, daysOverdue: item.daysOverdue, responsible: item.responsible } });
+      }
     } else {
       const closed = latestClosed(byKey.get(key) ?? []);
       if (closed && closedActionCovers(closed, item, snapshot, ctx)) continue;
@@ -391,9 +414,19 @@ export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationCon
   for (const action of snapshot.actions) {
     if (!LIVE.has(action.status) || action.kind !== 'escalation' || action.parentId === null) continue;
     const parentReason = closedHere.get(action.parentId);
-    if (parentReason !== undefined) closedHere.set(action.id, `${actionRef(action.parentId)} closed automatically: ${parentReason}`);
+    if (parentReason !== undefined) {
+      closedHere.set(action.id, `${actionRef(action.parentId)} closed automatically: ${parentReason}`);
+      continue;
+    }
+    // An escalation for a long-overdue test stands down once the test is no longer that late
+    // (done since, and due again only recently); the overdue action itself carries on.
+    const overdueKey = action.causeKey.startsWith('escalation:overdue:') ? action.causeKey.replace(/^escalation:/, '') : null;
+    const item = overdueKey ? dueByKey.get(overdueKey) : undefined;
+    if (item && (item.status === 'overdue' || item.status === 'never_done') && item.daysOverdue <= settings.overdueEscalationDays) {
+      closedHere.set(action.id, `no longer overdue by more than ${settings.overdueEscalationDays} days (due ${item.dueOn})`);
+    }
   }
   for (const [actionId, reason] of closedHere) closes.push({ actionId, reason });
   const live = snapshot.actions.filter((a) => LIVE.has(a.status)).length;
-  return { creates, closes, unchanged: live - closes.length };
+  return { creates, closes, refreshes, unchanged: live - closes.length };
 }
