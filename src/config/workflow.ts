@@ -4,30 +4,11 @@
  * reconciliation. Defaults suit a UK MDT; each can be changed with an environment variable.
  */
 import { z } from 'zod';
+import type { GenerationSettings } from '../domain/actions/generation.js';
 import { fail, ok, type Outcome } from '../domain/outcome.js';
 
-export interface WorkflowConfig {
-  /** A red result must be reviewed within this many hours. */
-  redReviewHours: number;
-  /** An amber result must be reviewed within this many days. */
-  amberReviewDays: number;
-  /** A green result that still needs sign-off (clozapine FBC) must be reviewed within this many days. */
-  routineReviewDays: number;
-  /** Time a technician has to contact the patient and book an overdue test. */
-  overdueActionDays: number;
-  /** Overdue by more than this many days also raises an escalation to the duty lead. */
-  overdueEscalationDays: number;
-  /** A missed test should be rebooked within this many days. */
-  dnaRebookDays: number;
-  /** Missed tests of the same requirement within this many days count as repeated misses. */
-  dnaRepeatWindowDays: number;
-  /** Medicines reconciliation is due this many hours after the start of the discharge day (48–72). */
-  reconciliationHours: number;
-  /** Results and missed tests older than this when first seen open no actions (history imports). */
-  resultLookbackDays: number;
-  /** After a declined or unable-to-contact outcome, an overdue test is chased again after this many days. */
-  recheckAfterDays: number;
-}
+/** The timings themselves are domain facts (generation reads them); this module loads them. */
+export type WorkflowConfig = GenerationSettings;
 
 /** Environment variable for each setting, as documented in the README's configuration table. */
 export const WORKFLOW_ENV: Record<keyof WorkflowConfig, string> = {

@@ -6,29 +6,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoRegisterCsv } from '../../src/demo/demo-register.js';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/context.js';
-import type { DatabaseHandle } from '../../src/db/client.js';
-import { demoRegisterCsv } from '../../src/demo/demo-register.js';
+import { runCliOn } from '../support/cli.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 
 const TODAY = '2026-11-22';
 
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, interactive: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-}
 
 describe.each(engines)('closedloop CLI [%s]', (engine) => {
   let testDb: TestDatabase;
   let dir: string;
-  const run = async (...argv: string[]) => {
-    const io = capture();
-    const database: DatabaseHandle = { db: testDb.db, driver: engine, describe: `test ${engine}`, close: async () => {} };
-    const code = await runCli(argv, { io, database, env: { DEMO_DATA: 'false' }, now: () => new Date(`${TODAY}T12:00:00Z`) });
-    return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-  };
+  const run = (...argv: string[]) => runCliOn(testDb, argv, { now: new Date(`${TODAY}T12:00:00Z`) });
 
   beforeAll(async () => {
     testDb = await createTestDatabase(engine);
@@ -108,6 +98,12 @@ describe.each(engines)('closedloop CLI [%s]', (engine) => {
     expect(err).toMatch(message);
   });
 });
+
+/** Without a test database: the CLI opens (or fails to open) its own from the environment. */
+function capture(): CliIo & { stderr: string[] } {
+  const stderr: string[] = [];
+  return { stderr, interactive: false, out: () => {}, err: (t) => stderr.push(t) };
+}
 
 describe('closedloop CLI configuration errors', () => {
   it('an unreachable PostgreSQL exits 1 and says to check DATABASE_URL', async () => {

@@ -6,13 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/context.js';
-import type { DatabaseHandle } from '../../src/db/client.js';
 import { DEMO_TEAMS, demoRegisterCsv } from '../../src/demo/demo-register.js';
 import { demoStaffCsv } from '../../src/demo/demo-staff.js';
+import { runCliOn } from '../support/cli.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 
 const TODAY = '2026-11-22';
@@ -21,17 +18,7 @@ const TECHNICIAN = 'demo.technician@example.invalid';
 describe.each(engines)('scripted console run [%s]', (engine) => {
   let testDb: TestDatabase;
   let dir: string;
-  const run = async (argv: string[], stdin?: string) => {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const io: CliIo = {
-      interactive: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t),
-      input: stdin === undefined ? undefined : Readable.from([stdin]), inputIsTerminal: false,
-    };
-    const database: DatabaseHandle = { db: testDb.db, driver: engine, describe: `test ${engine}`, close: async () => {} };
-    const code = await runCli(argv, { io, database, env: { DEMO_DATA: 'false' }, now: () => new Date(`${TODAY}T10:15:00Z`) });
-    return { code, out: stdout.join('\n'), err: stderr.join('\n') };
-  };
+  const run = (argv: string[], stdin?: string) => runCliOn(testDb, argv, { stdin, now: new Date(`${TODAY}T10:15:00Z`) });
 
   beforeAll(async () => {
     testDb = await createTestDatabase(engine);

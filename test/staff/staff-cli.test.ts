@@ -4,29 +4,17 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/context.js';
-import { runCli } from '../../src/cli/main.js';
-import type { DatabaseHandle } from '../../src/db/client.js';
+import { runCliOn } from '../support/cli.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 import { auditEventsFor, createTeams, csvDir, HEADER } from './helpers.js';
 
 const files = csvDir('staff-cli');
 afterAll(() => files.remove());
 
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, interactive: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-}
 
 describe.each(engines)('closedloop staff [%s]', (engine) => {
   let testDb: TestDatabase;
-  const run = async (...argv: string[]) => {
-    const io = capture();
-    const database: DatabaseHandle = { db: testDb.db, driver: engine, describe: `test ${engine}`, close: async () => {} };
-    const code = await runCli(argv, { io, database, env: { DEMO_DATA: 'false' }, now: () => new Date('2026-11-22T12:00:00Z') });
-    return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-  };
+  const run = (...argv: string[]) => runCliOn(testDb, argv, { now: new Date('2026-11-22T12:00:00Z') });
 
   beforeAll(async () => {
     testDb = await createTestDatabase(engine);

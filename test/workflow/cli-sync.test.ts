@@ -7,11 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/context.js';
-import { runCli } from '../../src/cli/main.js';
 import { rowsOf } from '../../src/db/client.js';
-import type { DatabaseHandle } from '../../src/db/client.js';
 import { demoRegisterCsv } from '../../src/demo/demo-register.js';
+import { runCliOn } from '../support/cli.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 
 const TODAY = '2026-11-22';
@@ -19,14 +17,7 @@ const TODAY = '2026-11-22';
 describe.each(engines)('closedloop sync [%s]', (engine) => {
   let testDb: TestDatabase;
   let dir: string;
-  const run = async (...argv: string[]) => {
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const io: CliIo = { interactive: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-    const database: DatabaseHandle = { db: testDb.db, driver: engine, describe: `test ${engine}`, close: async () => {} };
-    const code = await runCli(argv, { io, database, env: { DEMO_DATA: 'false' }, now: () => new Date(`${TODAY}T12:00:00Z`) });
-    return { code, out: stdout.join('\n'), err: stderr.join('\n') };
-  };
+  const run = (...argv: string[]) => runCliOn(testDb, argv, { now: new Date(`${TODAY}T12:00:00Z`) });
   const count = async () => Number(rowsOf<{ n: number }>(await testDb.db.execute(sql`SELECT count(*)::int AS n FROM actions`))[0]?.n);
 
   beforeAll(async () => {

@@ -14,17 +14,27 @@ import type { Flag, MonitoringRule, RuleSet } from '../rules/schema.js';
 import { requirementKeyOf, type TestKey } from '../test-keys.js';
 import { actionRef, type ActionKind, type ActionStatus, type Priority, type Role } from './kinds.js';
 
-/** The timings generation reads (a subset of WorkflowConfig, so the domain needs no config module). */
+/** How the workflow times things; loaded and validated from the environment by src/config/workflow.ts. */
 export interface GenerationSettings {
+  /** A red result must be reviewed within this many hours. */
   redReviewHours: number;
+  /** An amber result must be reviewed within this many days. */
   amberReviewDays: number;
+  /** A green result that still needs sign-off (clozapine FBC) must be reviewed within this many days. */
   routineReviewDays: number;
+  /** Time a technician has to contact the patient and book an overdue test. */
   overdueActionDays: number;
+  /** Overdue by more than this many days also raises an escalation to the duty lead. */
   overdueEscalationDays: number;
+  /** A missed test should be rebooked within this many days. */
   dnaRebookDays: number;
+  /** Missed tests of the same requirement within this many days count as repeated misses. */
   dnaRepeatWindowDays: number;
+  /** Medicines reconciliation is due this many hours after the start of the discharge day (48–72). */
   reconciliationHours: number;
+  /** Results and missed tests older than this when first seen open no actions (history imports). */
   resultLookbackDays: number;
+  /** After a declined or unable-to-contact outcome, an overdue test is chased again after this many days. */
   recheckAfterDays: number;
 }
 
