@@ -302,17 +302,27 @@ export function dueForPatient(patient: PatientState, ruleSet: RuleSet, asOf: Iso
 
 const STATUS_ORDER: Record<DueStatus, number> = { never_done: 0, overdue: 0, due_soon: 1, ok: 2, waived: 3 };
 
-/** Due items for many patients, most urgent first (overdue by days late, then by due date). */
-export function computeDue(patients: Iterable<PatientState>, ruleSet: RuleSet, asOf: IsoDate, wanted: StatusFilter = null): DueItem[] {
-  const rulesByDrug = indexRulesByDrug(ruleSet);
-  const items: DueItem[] = [];
+/** Adds many patients' due items to `into`, unsorted (for callers that gather in chunks). */
+export function collectDue(patients: Iterable<PatientState>, ruleSet: RuleSet, asOf: IsoDate, wanted: StatusFilter, into: DueItem[],
+  rulesByDrug: ReturnType<typeof indexRulesByDrug> = indexRulesByDrug(ruleSet)): void {
   for (const patient of patients) {
-    for (const item of dueForPatient(patient, ruleSet, asOf, rulesByDrug, wanted)) items.push(item);
+    for (const item of dueForPatient(patient, ruleSet, asOf, rulesByDrug, wanted)) into.push(item);
   }
+}
+
+/** Most urgent first: overdue by days late, then by due date, then patient and test (stable output). */
+export function sortDueItems(items: DueItem[]): DueItem[] {
   // Plain code-unit comparison: localeCompare is an order of magnitude slower on 400,000 items.
   const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   return items.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]
     || b.daysOverdue - a.daysOverdue || cmp(a.dueOn, b.dueOn)
     || cmp(a.patientRef, b.patientRef) || cmp(a.test, b.test));
+}
+
+/** Due items for many patients, most urgent first. */
+export function computeDue(patients: Iterable<PatientState>, ruleSet: RuleSet, asOf: IsoDate, wanted: StatusFilter = null): DueItem[] {
+  const items: DueItem[] = [];
+  collectDue(patients, ruleSet, asOf, wanted, items);
+  return sortDueItems(items);
 }
 

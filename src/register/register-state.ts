@@ -15,6 +15,8 @@ import type { TestKey } from '../domain/test-keys.js';
 export interface StateScope {
   /** Team id; omit for every team. */
   teamId?: string;
+  /** Several teams at once (a chunk of an organisation); combined with teamId if both are given. */
+  teamIds?: string[];
   /** Only these patients (by id); omit for everyone in scope. */
   patientIds?: string[];
   asOf: IsoDate;
@@ -78,6 +80,7 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
   const useSummary = scope.source !== 'events' && await summaryCovers(db, scope.asOf);
   const conditions: SQL[] = [];
   if (scope.teamId) conditions.push(sql`p.team_id = ${scope.teamId}`);
+  if (scope.teamIds) conditions.push(sql`p.team_id = ANY(${pgArray(scope.teamIds)}::uuid[])`);
   if (scope.patientIds) conditions.push(sql`p.id = ANY(${pgArray(scope.patientIds)}::uuid[])`);
   const scoped = conditions.length > 0;
   const patientWhere = scoped ? sql.join(conditions, sql` AND `) : sql`TRUE`;
@@ -95,6 +98,7 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
         g.prescriptions, g.responsibilities, ${useSummary ? sql`g.last_done` : sql`NULL::jsonb`} AS last_done ${sql.join(valueColumns, sql``)}
       FROM patients p JOIN teams t ON t.id = p.team_id
       JOIN patient_state g ON g.patient_id = p.id ${scope.teamId ? sql`AND g.team_id = ${scope.teamId}` : sql``}
+        ${scope.teamIds ? sql`AND g.team_id = ANY(${pgArray(scope.teamIds)}::uuid[])` : sql``}
       WHERE ${patientWhere}`),
     db.execute(sql`SELECT w.patient_id, w.drug, w.test, w.reason, w.waived_until::text AS waived_until
       FROM waivers w WHERE ${inScope('w')} AND w.waived_until >= ${scope.asOf}::date`),
