@@ -211,5 +211,17 @@ export function adapterContract(descriptor: AdapterContractDescriptor): void {
       expect(reply.text).toMatch(/\d+ more/);
       expect(reply.text).toContain('Narrow the list');
     });
+
+    // Last: binding changes what every later list in this channel shows.
+    it("lets an admin bind the channel to a team, whose lists it then shows", async () => {
+      expect((await h.send(technician.email, 'bind North CMHT (demo)')).ok).toBe(false);
+      const bound = await h.send(admin.email, 'bind North CMHT (demo)');
+      expect(bound.ok).toBe(true);
+      expect(bound.text).toContain("North CMHT (demo)'s channel");
+      expect((await h.send(admin.email, 'bind North CMHT (demo)')).text).toContain('was already');
+      const list = await h.send(technician.email, 'list');
+      expect(list.text).toContain('for North CMHT (demo)');
+      expect(list.text).not.toMatch(/DEMO-00[34679] /); // Riverside's patients
+    });
   });
 }
