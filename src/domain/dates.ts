@@ -127,3 +127,33 @@ export function todayIn(timeZone: string, now: Date): IsoDate {
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Milliseconds the zone's wall clock is ahead of UTC at instant `at`. */
+function zoneOffsetMs(at: number, timeZone: string): number {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+    formatters.set(timeZone, format);
+  }
+  const part = (parts: Intl.DateTimeFormatPart[], type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const parts = format.formatToParts(at);
+  const wall = Date.UTC(part(parts, 'year'), part(parts, 'month') - 1, part(parts, 'day'), part(parts, 'hour'), part(parts, 'minute'), part(parts, 'second'));
+  return wall - (at - (((at % 1000) + 1000) % 1000));
+}
+
+/** The instant a calendar day begins in a time zone (00:00 local; BST and GMT both handled). */
+export function startOfDayIn(date: IsoDate, timeZone: string): Date {
+  const utcMidnight = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
+  const first = utcMidnight - zoneOffsetMs(utcMidnight, timeZone);
+  // The offset at local midnight can differ from the one at UTC midnight on a clock-change day.
+  return new Date(utcMidnight - zoneOffsetMs(first, timeZone));
+}
+
+/** The last moment of a calendar day in a time zone (23:59:59.999 local). */
+export function endOfDayIn(date: IsoDate, timeZone: string): Date {
+  return new Date(startOfDayIn(addDays(date, 1), timeZone).getTime() - 1);
+}

@@ -6,6 +6,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { auditAppendStatement, type AuditActor, type AuditRecord } from '../audit/append.js';
 import { rowsOf } from '../db/client.js';
+import { dateValue, jsonValue } from '../db/values.js';
 import type { Queryable } from '../db/database.js';
 import type { ActionKind, ActionStatus, ListFilter, Priority, Role } from '../domain/actions/kinds.js';
 import type { ActionPatch, ActionSnapshot } from '../domain/actions/transitions.js';
@@ -28,8 +29,6 @@ export interface ActionRecord extends ActionSnapshot {
 
 type Row = Record<string, unknown>;
 
-const toDate = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
-const toJson = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (typeof v === 'string' ? JSON.parse(v) : v) as T);
 
 function toRecord(r: Row): ActionRecord {
   return {
@@ -43,16 +42,16 @@ function toRecord(r: Row): ActionRecord {
     patientId: r.patient_id as string,
     patientRef: r.patient_ref as string,
     displayLabel: r.display_label as string,
-    cause: toJson<Record<string, unknown>>(r.cause) ?? {},
+    cause: jsonValue<Record<string, unknown>>(r.cause) ?? {},
     assigneeId: (r.assignee_id as string | null) ?? null,
     assigneeName: (r.assignee_name as string | null) ?? null,
     assignedRole: (r.assigned_role as Role | null) ?? null,
-    claimedAt: toDate(r.claimed_at),
-    dueAt: toDate(r.due_at)!,
-    createdAt: toDate(r.created_at)!,
-    closedAt: toDate(r.closed_at),
+    claimedAt: dateValue(r.claimed_at),
+    dueAt: dateValue(r.due_at)!,
+    createdAt: dateValue(r.created_at)!,
+    closedAt: dateValue(r.closed_at),
     outcome: (r.outcome as string | null) ?? null,
-    outcomeDetail: toJson<Record<string, unknown>>(r.outcome_detail),
+    outcomeDetail: jsonValue<Record<string, unknown>>(r.outcome_detail),
     closedReason: (r.closed_reason as string | null) ?? null,
     parentId: r.parent_id === null || r.parent_id === undefined ? null : Number(r.parent_id),
     version: Number(r.version),

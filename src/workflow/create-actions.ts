@@ -8,19 +8,11 @@ import { sql } from 'drizzle-orm';
 import { appendAuditBatch, type AuditActor, type AuditRecord } from '../audit/append.js';
 import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
+import type { ActionSpec } from '../domain/actions/generation-model.js';
 import { actionRef, type ActionKind, type Priority, type Role } from '../domain/actions/kinds.js';
+import { dateValue, jsonValue } from '../db/values.js';
 
-export interface NewAction {
-  kind: ActionKind;
-  patientId: string;
-  teamId: string;
-  /** What the action came from; at most one live action per key. */
-  causeKey: string;
-  cause: Record<string, unknown>;
-  priority: Priority;
-  dueAt: Date;
-  /** For escalations and clinical decisions: the role the action is for. */
-  assignedRole?: Role | null;
+export interface NewAction extends ActionSpec {
   parentId?: number | null;
 }
 
@@ -43,7 +35,6 @@ const CHUNK = 2_000;
 
 type Row = Record<string, unknown>;
 
-const toJson = (v: unknown): Record<string, unknown> => (typeof v === 'string' ? JSON.parse(v) : v ?? {}) as Record<string, unknown>;
 
 function toCreated(r: Row): CreatedAction {
   return {
@@ -53,9 +44,9 @@ function toCreated(r: Row): CreatedAction {
     patientRef: r.patient_ref as string,
     teamId: r.team_id as string,
     causeKey: r.cause_key as string,
-    cause: toJson(r.cause),
+    cause: jsonValue<Record<string, unknown>>(r.cause) ?? {},
     priority: r.priority as Priority,
-    dueAt: r.due_at instanceof Date ? r.due_at : new Date(String(r.due_at)),
+    dueAt: dateValue(r.due_at)!,
     assignedRole: (r.assigned_role as Role | null) ?? null,
     parentId: r.parent_id === null || r.parent_id === undefined ? null : Number(r.parent_id),
   };

@@ -2,14 +2,11 @@
  * The closedloop CLI end to end, in-process against a real test database on each engine: imports,
  * the JSON shapes the issue specifies, and exit codes with messages that say what to do.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoRegisterCsv } from '../../src/demo/demo-register.js';
 import { runCli } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/context.js';
 import { runCliOn } from '../support/cli.js';
+import { writeDemoFiles, type DemoFiles } from '../support/demo-files.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 
 const TODAY = '2026-11-22';
@@ -17,27 +14,24 @@ const TODAY = '2026-11-22';
 
 describe.each(engines)('closedloop CLI [%s]', (engine) => {
   let testDb: TestDatabase;
-  let dir: string;
+  let files: DemoFiles;
   const run = (...argv: string[]) => runCliOn(testDb, argv, { now: new Date(`${TODAY}T12:00:00Z`) });
 
   beforeAll(async () => {
     testDb = await createTestDatabase(engine);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-cli-'));
-    const demo = demoRegisterCsv(TODAY);
-    fs.writeFileSync(path.join(dir, 'register.csv'), demo.register);
-    fs.writeFileSync(path.join(dir, 'events.csv'), demo.events);
+    files = writeDemoFiles(TODAY);
   });
   afterAll(async () => {
     await testDb.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    files.remove();
   });
 
   it('imports a register and events, and a second import changes nothing', async () => {
-    expect(await run('import', 'register', path.join(dir, 'register.csv'))).toMatchObject({ code: 0 });
-    const first = await run('import', 'events', path.join(dir, 'events.csv'));
+    expect(await run('import', 'register', files.register)).toMatchObject({ code: 0 });
+    const first = await run('import', 'events', files.events);
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/52 events added, 0 already recorded/);
-    const again = await run('import', 'events', path.join(dir, 'events.csv'));
+    const again = await run('import', 'events', files.events);
     expect(again.out).toMatch(/0 events added, 52 already recorded/);
   });
 

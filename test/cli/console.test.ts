@@ -3,13 +3,9 @@
  * demo data (register, events, staff), then as the demo technician pipe commands to
  * `closedloop console`: list overdue → claim → close with an outcome → audit timeline.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_TEAMS, demoRegisterCsv } from '../../src/demo/demo-register.js';
-import { demoStaffCsv } from '../../src/demo/demo-staff.js';
 import { runCliOn } from '../support/cli.js';
+import { writeDemoFiles, type DemoFiles } from '../support/demo-files.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 
 const TODAY = '2026-11-22';
@@ -17,26 +13,22 @@ const TECHNICIAN = 'demo.technician@example.invalid';
 
 describe.each(engines)('scripted console run [%s]', (engine) => {
   let testDb: TestDatabase;
-  let dir: string;
+  let files: DemoFiles;
   const run = (argv: string[], stdin?: string) => runCliOn(testDb, argv, { stdin, now: new Date(`${TODAY}T10:15:00Z`) });
 
   beforeAll(async () => {
     testDb = await createTestDatabase(engine);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-console-'));
-    const demo = demoRegisterCsv(TODAY);
-    fs.writeFileSync(path.join(dir, 'register.csv'), demo.register);
-    fs.writeFileSync(path.join(dir, 'events.csv'), demo.events);
-    fs.writeFileSync(path.join(dir, 'staff.csv'), demoStaffCsv(DEMO_TEAMS));
+    files = writeDemoFiles(TODAY);
   });
   afterAll(async () => {
     await testDb.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    files.remove();
   });
 
   it('imports the demo data, then lists, claims, closes and shows the timeline', async () => {
-    expect((await run(['import', 'register', path.join(dir, 'register.csv')])).code).toBe(0);
-    expect((await run(['import', 'events', path.join(dir, 'events.csv')])).code).toBe(0);
-    expect((await run(['staff', 'import', path.join(dir, 'staff.csv')])).code).toBe(0);
+    expect((await run(['import', 'register', files.register])).code).toBe(0);
+    expect((await run(['import', 'events', files.events])).code).toBe(0);
+    expect((await run(['staff', 'import', files.staff])).code).toBe(0);
 
     const listed = await run(['console', '--as', TECHNICIAN], '/closedloop list overdue\n');
     expect(listed.code).toBe(0);

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaultWorkflowConfig } from '../../src/config/workflow.js';
+import { endOfDayIn, startOfDayIn } from '../../src/domain/dates.js';
 import {
-  candidateCauseKeys, endOfDayIn, needsSignOff, planPatientActions, ruleIdsOn, startOfDayIn,
+  candidateCauseKeys, needsSignOff, planPatientActions, ruleIdsOn,
   type ExistingAction, type GenerationContext, type PatientSnapshot, type ResultFact,
 } from '../../src/domain/actions/generation.js';
 import type { DueItem } from '../../src/domain/due.js';

@@ -2,41 +2,35 @@
  * `closedloop sync` in-process on each engine, and the sync an import runs: the demo register's
  * actions are created once, a second sync creates none, bad options are usage errors.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
-import { demoRegisterCsv } from '../../src/demo/demo-register.js';
 import { runCliOn } from '../support/cli.js';
+import { writeDemoFiles, type DemoFiles } from '../support/demo-files.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
 
 const TODAY = '2026-11-22';
 
 describe.each(engines)('closedloop sync [%s]', (engine) => {
   let testDb: TestDatabase;
-  let dir: string;
+  let files: DemoFiles;
   const run = (...argv: string[]) => runCliOn(testDb, argv, { now: new Date(`${TODAY}T12:00:00Z`) });
   const count = async () => Number(rowsOf<{ n: number }>(await testDb.db.execute(sql`SELECT count(*)::int AS n FROM actions`))[0]?.n);
 
   beforeAll(async () => {
     testDb = await createTestDatabase(engine);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-sync-'));
-    const demo = demoRegisterCsv(TODAY);
-    fs.writeFileSync(path.join(dir, 'register.csv'), demo.register);
-    fs.writeFileSync(path.join(dir, 'events.csv'), demo.events);
+    files = writeDemoFiles(TODAY);
   });
   afterAll(async () => {
     await testDb.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    files.remove();
   });
 
   it('an import runs a sync and prints its summary', async () => {
-    const register = await run('import', 'register', path.join(dir, 'register.csv'));
+    const register = await run('import', 'register', files.register);
     expect(register.code).toBe(0);
     expect(register.out).toMatch(/\nActions as of 2026-11-22: \d+ created \(.*overdue monitoring.*\), 0 closed automatically, 0 open unchanged; 10 patients checked in/);
-    const events = await run('import', 'events', path.join(dir, 'events.csv'));
+    const events = await run('import', 'events', files.events);
     expect(events.code).toBe(0);
     expect(events.out).toMatch(/52 events added/);
     // The demo's red neutrophils (clozapine) and red INR (warfarin) come in with the events.

@@ -7,140 +7,17 @@
  * so running the plan twice, or two syncs at once, cannot duplicate work; the rules below decide
  * when a key that was already used (and closed) may be used again.
  */
-import { addDays, todayIn, type IsoDate } from '../dates.js';
+import { addDays, endOfDayIn, startOfDayIn, todayIn, type IsoDate } from '../dates.js';
 import type { DueItem } from '../due.js';
 import type { PrescriptionState } from '../register.js';
-import type { Flag, MonitoringRule, RuleSet } from '../rules/schema.js';
+import type { MonitoringRule, RuleSet } from '../rules/schema.js';
 import { requirementKeyOf, type TestKey } from '../test-keys.js';
 import { actionRef, type ActionKind, type ActionStatus, type Priority, type Role } from './kinds.js';
+import type {
+  ExistingAction, GenerationContext, ParentRef, PatientPlan, PatientSnapshot, PlannedAction, PlannedClose, PlannedRefresh,
+} from './generation-model.js';
 
-/** How the workflow times things; loaded and validated from the environment by src/config/workflow.ts. */
-export interface GenerationSettings {
-  /** A red result must be reviewed within this many hours. */
-  redReviewHours: number;
-  /** An amber result must be reviewed within this many days. */
-  amberReviewDays: number;
-  /** A green result that still needs sign-off (clozapine FBC) must be reviewed within this many days. */
-  routineReviewDays: number;
-  /** Time a technician has to contact the patient and book an overdue test. */
-  overdueActionDays: number;
-  /** Overdue by more than this many days also raises an escalation to the duty lead. */
-  overdueEscalationDays: number;
-  /** A missed test should be rebooked within this many days. */
-  dnaRebookDays: number;
-  /** Missed tests of the same requirement within this many days count as repeated misses. */
-  dnaRepeatWindowDays: number;
-  /** Medicines reconciliation is due this many hours after the start of the discharge day (48–72). */
-  reconciliationHours: number;
-  /** Results and missed tests older than this when first seen open no actions (history imports). */
-  resultLookbackDays: number;
-  /** After a declined or unable-to-contact outcome, an overdue test is chased again after this many days. */
-  recheckAfterDays: number;
-}
-
-/** An action already stored for the patient: every live one, and closed ones whose key is a candidate. */
-export interface ExistingAction {
-  id: number;
-  kind: ActionKind;
-  causeKey: string;
-  status: ActionStatus;
-  cause: Record<string, unknown>;
-  outcome: string | null;
-  outcomeDetail: Record<string, unknown> | null;
-  closedAt: Date | null;
-  parentId: number | null;
-}
-
-/** A result with its evaluation, and whether the rule set asks for sign-off of every such result. */
-export interface ResultFact {
-  eventId: number;
-  test: TestKey;
-  value: number;
-  unit: string;
-  takenOn: IsoDate;
-  flag: Flag;
-  reason: string;
-  signOff: boolean;
-}
-
-export interface DnaFact {
-  eventId: number;
-  test: TestKey;
-  takenOn: IsoDate;
-}
-
-export interface PatientSnapshot {
-  patientId: string;
-  patientRef: string;
-  teamId: string;
-  /** The team's IANA zone: "end of the day" and "the discharge day" are the team's days. */
-  timeZone: string;
-  /** Every due item of the patient as of `asOf`, whatever its status. */
-  due: DueItem[];
-  /** Latest date each requirement was done, as of `asOf`. */
-  lastDone: Partial<Record<TestKey, IsoDate>>;
-  results: ResultFact[];
-  /** Missed tests, reaching back far enough to count repeats within the repeat window. */
-  dnas: DnaFact[];
-  discharges: { id: number; dischargedOn: IsoDate }[];
-  actions: ExistingAction[];
-}
-
-export interface GenerationContext {
-  asOf: IsoDate;
-  now: Date;
-  settings: GenerationSettings;
-  /**
-   * Events recorded just now in chat: they generate actions whatever their date, because a person
-   * has deliberately recorded them (the look-back only keeps imported history quiet).
-   */
-  includeEventIds?: ReadonlySet<number>;
-  /** The reason given in chat for a missed test, by event id, copied onto its follow-up. */
-  dnaReasons?: ReadonlyMap<number, string>;
-}
-
-export type ParentRef = { id: number } | { causeKey: string };
-
-export interface PlannedAction {
-  kind: ActionKind;
-  patientId: string;
-  teamId: string;
-  causeKey: string;
-  cause: Record<string, unknown>;
-  priority: Priority;
-  dueAt: Date;
-  assignedRole?: Role;
-  /** An existing action, or one created earlier in the same plan (resolved when written). */
-  parent?: ParentRef;
-}
-
-export interface PlannedClose {
-  actionId: number;
-  /** In words, for the card and the audit trail: "fbc done on 2026-11-20". */
-  reason: string;
-}
-
-/**
- * A live overdue action whose facts moved on: the test was done but is already due again, or the
- * schedule changed. Its card must show the current due date and last test, not those of the day
- * it was raised.
- */
-export interface PlannedRefresh {
-  actionId: number;
-  /** Amber while more than overdueEscalationDays late, routine otherwise. */
-  priority: Priority;
-  before: Record<string, unknown>;
-  after: Record<string, unknown>;
-  cause: Record<string, unknown>;
-}
-
-export interface PatientPlan {
-  creates: PlannedAction[];
-  closes: PlannedClose[];
-  refreshes: PlannedRefresh[];
-  /** Live actions kept as they are. */
-  unchanged: number;
-}
+export type * from './generation-model.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -161,39 +38,6 @@ export const causeKeys = {
   dnaDecision: (eventId: number) => `decision:dna:${eventId}`,
   discharge: (dischargeId: number) => `discharge:${dischargeId}`,
 };
-
-// ---------------------------------------------------------------------------------------------
-// Time zones
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Milliseconds the zone's wall clock is ahead of UTC at instant `at`. */
-function zoneOffsetMs(at: number, timeZone: string): number {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-    });
-    formatters.set(timeZone, format);
-  }
-  const part = (parts: Intl.DateTimeFormatPart[], type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const parts = format.formatToParts(at);
-  const wall = Date.UTC(part(parts, 'year'), part(parts, 'month') - 1, part(parts, 'day'), part(parts, 'hour'), part(parts, 'minute'), part(parts, 'second'));
-  return wall - (at - (((at % 1000) + 1000) % 1000));
-}
-
-/** The instant a calendar day begins in a time zone (00:00 local; BST and GMT both handled). */
-export function startOfDayIn(date: IsoDate, timeZone: string): Date {
-  const utcMidnight = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
-  const first = utcMidnight - zoneOffsetMs(utcMidnight, timeZone);
-  // The offset at local midnight can differ from the one at UTC midnight on a clock-change day.
-  return new Date(utcMidnight - zoneOffsetMs(first, timeZone));
-}
-
-/** The last moment of a calendar day in a time zone (23:59:59.999 local). */
-export function endOfDayIn(date: IsoDate, timeZone: string): Date {
-  return new Date(startOfDayIn(addDays(date, 1), timeZone).getTime() - 1);
-}
 
 function describeHours(ms: number): string {
   const hours = Math.ceil(ms / HOUR);
