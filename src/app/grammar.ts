@@ -4,6 +4,7 @@
  * every failure says what to type instead.
  */
 import { z } from 'zod';
+import { commandSchema } from './command-schema.js';
 import { isIsoDate } from '../domain/dates.js';
 import { fail, ok, type Outcome } from '../domain/outcome.js';
 import { LIST_FILTERS, REASONABLE_ADJUSTMENTS, ROLES, parseActionRef, type ListFilter, type ReasonableAdjustment, type Role } from '../domain/actions/kinds.js';
@@ -150,8 +151,8 @@ function parseClose(words: string[]): Outcome<Command, ParseError> {
   return ok(command);
 }
 
-/** Text after the invocation → a command, or a failure that says what to type. */
-export function parseCommand(text: string): Outcome<Command, ParseError> {
+/** Reads the words: which command, and which word is which argument. */
+function readCommand(text: string): Outcome<Command, ParseError> {
   const words = stripInvocation(text).split(/\s+/).filter(Boolean);
   const [first, ...rest] = words;
   if (!first) return fail('COMMAND.EMPTY', 'Type a command, for example "list overdue" or "mine". Type "help" for all of them.');
@@ -235,6 +236,17 @@ export function parseCommand(text: string): Outcome<Command, ParseError> {
       return fail('COMMAND.UNKNOWN', `"${first}" is not a command.${suggestion ? ` Did you mean "${suggestion}"?` : ''} Type "help" to see what you can type.`);
     }
   }
+}
+
+/** Text after the invocation → a command whose values are all acceptable, or a failure that says what to type. */
+export function parseCommand(text: string): Outcome<Command, ParseError> {
+  const read = readCommand(text);
+  if (!read.ok) return read;
+  const checked = commandSchema.safeParse(read.value);
+  if (checked.success) return read;
+  const issue = checked.error.issues[0]!;
+  const field = issue.path.filter((p) => typeof p === 'string').join(' ') || 'a value';
+  return fail('VALUE.INVALID', `The ${field} ${issue.message.replace(/^Invalid input: /, '')}. ${usage(read.value.name)}`);
 }
 
 /** A button press → the same command as typing it. */

@@ -85,6 +85,11 @@ describe('command grammar', () => {
     ['link @U1', 'COMMAND.USAGE', 'Type: link @user EMAIL'],
     ['link @U1 not-an-email', 'VALUE.INVALID', 'is not an email address'],
     ['bind', 'COMMAND.USAGE', 'Type: bind TEAM'],
+    [`note A-1 ${'x'.repeat(1_001)}`, 'VALUE.INVALID', 'The text must be at most 1000 characters. Type: note ID TEXT'],
+    [`escalate A-1 ${'y '.repeat(600)}`, 'VALUE.INVALID', 'The reason must be at most 1000 characters'],
+    ['result DEMO-1 lithium<level> 0.9', 'VALUE.INVALID', 'The test must be one word of letters, digits'],
+    ['close A-1 test_booked! 2026-12-01', 'VALUE.INVALID', 'The outcome must be one word'],
+    ['claim A-99999999999999999', 'ACTION.BAD_ID', 'Action ids look like A-1042'],
   ])('%j fails with %s and says what to type', (text, code, hint) => {
     const result = failure(text);
     expect(result.code).toBe(code);

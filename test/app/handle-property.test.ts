@@ -42,6 +42,6 @@ describe('handle never throws', () => {
     // The property means little if nearly everything stops at the parser: check the handlers ran.
     const PARSE_CODES = ['COMMAND.UNKNOWN', 'COMMAND.EMPTY', 'COMMAND.USAGE', 'ACTION.BAD_ID', 'LIST.UNKNOWN_FILTER', 'TARGET.INVALID', 'DATE.INVALID', 'VALUE.INVALID'];
     const reachedHandlers = [...codes].filter(([code]) => !PARSE_CODES.includes(code)).reduce((n, [, count]) => n + count, 0);
-    expect(reachedHandlers).toBeGreaterThan(2_000);
+    expect(reachedHandlers).toBeGreaterThan(1_000);
   }, 300_000);
 });
