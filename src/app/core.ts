@@ -13,7 +13,7 @@ import type { AuditActor } from '../audit/append.js';
 import { rowsOf } from '../db/client.js';
 import { fail } from '../domain/outcome.js';
 import { identityLabel, resolveAccount, unlinkedMessage, type PlatformAccount, type StaffMember } from '../staff/directory.js';
-import { errorView, helpView, unexpectedView } from '../views/common-views.js';
+import { helpView, messageView, unexpectedView } from '../views/common-views.js';
 import type { MessageView } from '../views/model.js';
 import { runActionCommand } from './commands/action-commands.js';
 import { runBind, runLink } from './commands/admin-commands.js';
@@ -131,7 +131,7 @@ export function createCore(deps: CoreDeps): Core {
         if (deliveryKey) {
           const claimed = await claimDelivery(deps, deliveryKey);
           if (!claimed.first) {
-            const view: MessageView = claimed.response?.view ?? errorView('REQUEST.IN_PROGRESS', 'This request is already being handled; its reply will follow.');
+            const view: MessageView = claimed.response?.view ?? messageView('Already received', 'This request is already being handled; its reply will follow.');
             return { ...(claimed.response ?? { ok: true, visibility: 'ephemeral' as const }), view, duplicate: true };
           }
         }

@@ -74,6 +74,9 @@ export async function syncActions(db: Database, ruleSet: RuleSet, options: SyncO
     unchanged += outcome.unchanged;
     options.onProgress?.(Math.min(i + size, patients.length), patients.length);
   }
+  // A whole-organisation sync (daily) also forgets delivery receipts: platforms retry within
+  // minutes, so a day is ample, and the table would otherwise grow with every request.
+  if (!options.patientIds) await db.execute(sql`DELETE FROM request_receipts WHERE created_at < now() - interval '1 day'`);
   return {
     asOf: options.asOf,
     created,

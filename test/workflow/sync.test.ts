@@ -84,6 +84,17 @@ describeEachEngine('action sync', (getDb, engine) => {
     expect(await auditHeadSeq(db)).toBe(before);
   });
 
+  it('a whole-organisation sync forgets delivery receipts older than a day, and only those', async () => {
+    const db = getDb();
+    await db.execute(sql`INSERT INTO request_receipts (delivery_key, created_at) VALUES
+      ('test:old', now() - interval '25 hours'), ('test:fresh', now() - interval '23 hours')`);
+    await syncActions(db, rules, options());
+    expect(rowsOf<{ delivery_key: string }>(await db.execute(sql`SELECT delivery_key FROM request_receipts WHERE delivery_key LIKE 'test:%'`)).length).toBe(2);
+    await syncActions(db, rules, options({ patientIds: undefined }));
+    const left = rowsOf<{ delivery_key: string }>(await db.execute(sql`SELECT delivery_key FROM request_receipts WHERE delivery_key LIKE 'test:%'`));
+    expect(left.map((r) => r.delivery_key)).toEqual(['test:fresh']);
+  });
+
   it('closes the overdue action and its escalation automatically once the test is done, saying why', async () => {
     const db = getDb();
     await addEvents(db, ids.overdue, [['medication_review', 'done', null, null, '2026-11-20']]);
