@@ -13,6 +13,8 @@ import { loadRuleSet } from '../src/rules/load.js';
 import { importEvents } from '../src/imports/events-import.js';
 import { importRegister } from '../src/imports/register-import.js';
 import { dueList, findTeamId } from '../src/register/due-list.js';
+import { defaultWorkflowConfig } from '../src/config/workflow.js';
+import { syncActions } from '../src/workflow/sync.js';
 import { loadPatientStates } from '../src/register/register-state.js';
 
 const [engine, dataDir, today] = process.argv.slice(2) as ['pglite' | 'postgres', string, string];
@@ -76,12 +78,19 @@ async function main() {
     const allTeams = await repeat(3, () => dueList(db, ruleSet, { asOf: today, status: 'due' }));
     const floor = await repeat(7, () => db.execute(sql`SELECT count(*) FROM monitoring_events`));
     const overdue = await dueList(db, ruleSet, { asOf: today, status: 'overdue' });
+    // The scheduler's daily job over the whole organisation: the first run raises every action
+    // (with its audit event), a repeat checks everything and changes nothing.
+    const actor = { id: null, name: 'closedloop', identity: 'system', via: 'cli' as const, channel: null, correlationId: 'bench-sync' };
+    const sync = () => syncActions(db, ruleSet, { asOf: today, now: new Date(), actor, config: defaultWorkflowConfig });
+    const [firstSync, firstSyncMs] = await timed(sync);
+    const [, repeatSyncMs] = await timed(sync);
 
     clearInterval(sampler);
     const result = {
       engine, openMs, registerRows, registerMs, eventRows, eventsMs, requirements,
       overdue: overdue.ok ? overdue.value.length : -1,
       oneTeam, allTeams, floor, peakRssMb: Math.round(peakRss / 1048576),
+      syncCreated: firstSync.createdTotal, firstSyncMs, repeatSyncMs,
     };
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   } finally {
