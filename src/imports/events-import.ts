@@ -13,6 +13,7 @@
  */
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import { afterBulkLoad } from './after-bulk-load.js';
 import { rowsOf } from '../db/client.js';
 import type { Database, Transaction } from '../db/database.js';
 import { isIsoDate } from '../domain/dates.js';
@@ -33,7 +34,7 @@ export interface EventsImportOptions {
   batchSize?: number;
   /** Problems listed before the rest are only counted (default 100,000). */
   maxProblems?: number;
-  /** Run ANALYZE after inserting at least this many rows (default 10,000). */
+  /** Vacuum and analyse after inserting at least this many rows (default 10,000): see after-bulk-load.ts. */
   analyzeAfterRows?: number;
 }
 
@@ -42,7 +43,6 @@ const COLUMNS: HeaderSpec<Column> = { required: ['patient_ref', 'test', 'outcome
 const OUTCOMES: readonly EventOutcome[] = ['result', 'done', 'dna', 'declined'];
 const PROGRESS_EVERY = 100_000;
 const EARLIEST = '1900-01-01';
-const ANALYZE_AFTER_ROWS = 10_000;
 
 /** A row ready to insert: value and unit already canonical. */
 interface EventRow {
@@ -128,8 +128,7 @@ export async function importEvents(db: Database, filePath: string, options: Even
       if (written !== rows) throw new FileChangedError();
       return insertedCount;
     });
-    // Planner statistics after a bulk load: see the same step in register-import.ts.
-    if (inserted >= (options.analyzeAfterRows ?? ANALYZE_AFTER_ROWS)) await db.execute(sql`ANALYZE`);
+    await afterBulkLoad(db, inserted, options.analyzeAfterRows);
     return { ok: true, summary: { kind: 'events', rows, inserted, alreadyPresent: rows - inserted } };
   } catch (err) {
     if (err instanceof FileChangedError) {

@@ -13,6 +13,7 @@
  */
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import { afterBulkLoad } from './after-bulk-load.js';
 import { rowsOf } from '../db/client.js';
 import type { Database, Transaction } from '../db/database.js';
 import { isIsoDate } from '../domain/dates.js';
@@ -35,7 +36,7 @@ export interface RegisterImportOptions {
   batchSize?: number;
   /** Problems listed before the rest are only counted (default 100,000). */
   maxProblems?: number;
-  /** Run ANALYZE after writing at least this many rows (default 10,000). */
+  /** Vacuum and analyse after writing at least this many rows (default 10,000): see after-bulk-load.ts. */
   analyzeAfterRows?: number;
 }
 
@@ -48,7 +49,6 @@ const COLUMNS: HeaderSpec<Column> = {
 };
 const PATIENT_COLUMNS = ['display_label', 'team', 'gp_practice', 'date_of_birth'] as const;
 const EARLIEST = '1900-01-01';
-const ANALYZE_AFTER_ROWS = 10_000;
 const MAX_TEXT = 200;
 /** pg_advisory_xact_lock key: two register imports at once would race on the same inserts. */
 const REGISTER_IMPORT_LOCK = 7310309357185172;
@@ -90,13 +90,7 @@ export async function importRegister(db: Database, filePath: string, options: Re
   }
   const summary = await db.transaction((tx) => writePlan(tx, plan, batchSize, progress));
   const written = [summary.patients, summary.prescriptions, summary.responsibilities].reduce((n, c) => n + c.inserted + c.updated, 0);
-  // After a bulk load, refresh planner statistics (as the PostgreSQL manual advises for bulk
-  // loads) rather than wait for autovacuum: the events import that usually follows fires per-
-  // statement triggers whose plans are cached for the session at their first run, and planned
-  // on never-analysed tables they can scan a whole table per batch (6k instead of 25k events/s).
-  // Database-wide so that tables filled by triggers are included; tables this role does not own
-  // are skipped with a notice, not an error.
-  if (written >= (options.analyzeAfterRows ?? ANALYZE_AFTER_ROWS)) await db.execute(sql`ANALYZE`);
+  await afterBulkLoad(db, written, options.analyzeAfterRows);
   return { ok: true, summary: { kind: 'register', rows, ...summary } };
 }
 
