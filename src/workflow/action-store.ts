@@ -142,7 +142,10 @@ export interface ActionQuery {
   limit: number;
 }
 
-/** Open and claimed actions matching a list filter, most urgent first, with the total count. */
+/**
+ * Open and claimed actions matching a list filter, most urgent first (priority, then due time, then
+ * the longest-standing gap: actions raised by one sync share a due time), with the total count.
+ */
 export async function listActions(db: Queryable, query: ActionQuery): Promise<{ actions: ActionRecord[]; total: number }> {
   if (query.teamIds.length === 0) return { actions: [], total: 0 };
   const teamList = `{${query.teamIds.join(',')}}`;
@@ -157,7 +160,8 @@ export async function listActions(db: Queryable, query: ActionQuery): Promise<{ 
   const where = sql.join(conditions, sql` AND `);
   const [rows, count] = await Promise.all([
     db.execute(sql`${SELECT_ACTIONS} WHERE ${where}
-      ORDER BY CASE a.priority WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, a.due_at, a.id LIMIT ${query.limit}`),
+      ORDER BY CASE a.priority WHEN 'red' THEN 0 WHEN 'amber' THEN 1 ELSE 2 END, a.due_at,
+        a.cause ->> 'dueOn' NULLS LAST, a.id LIMIT ${query.limit}`),
     db.execute(sql`SELECT count(*)::int AS n FROM actions a WHERE ${where}`),
   ]);
   return { actions: rowsOf<Row>(rows).map(toRecord), total: Number(rowsOf<{ n: number }>(count)[0]?.n ?? 0) };

@@ -80,6 +80,10 @@ export function adapterContract(descriptor: AdapterContractDescriptor): void {
       expect(refsIn(reply.text).length).toBeGreaterThan(0);
       expect(reply.text).toMatch(/DEMO-\d{3} \(Fictional patient [A-J]\)/);
       expect(reply.buttons.some((b) => b.command === 'claim')).toBe(true);
+      // Raised by one sync, they share a due time: the longest-standing gap comes first.
+      const amberDueDates = [...reply.text.matchAll(/AMBER · Overdue monitoring .*?\(due (\d{4}-\d{2}-\d{2})/g)].map((m) => m[1]);
+      expect(amberDueDates.length).toBeGreaterThan(1);
+      expect(amberDueDates).toEqual([...amberDueDates].sort());
     });
 
     it('claims once; a second claimant is told who holds it and since when', async () => {
