@@ -1,11 +1,15 @@
 /**
  * The core's public surface: the only module adapters (adapters/*) import. Everything a chat
- * platform needs is here: the entry point, the request and response types, the neutral view
- * model and the plain-text renderer.
+ * platform needs is here: the entry point, the request and its effects, the neutral view and
+ * form model, the plain-text renderers, and the delivery port adapters implement.
  */
 export { createCore, type Core, type CoreDeps } from './app/core.js';
-export { coreRequestSchema, PLATFORMS, type CoreRequest, type CoreResponse, type Platform } from './app/request.js';
+export {
+  coreRequestSchema, messageRefSchema, PLATFORMS, submissionSchema,
+  type ChannelRef, type CoreRequest, type CoreResponse, type Effect, type MessageRef, type Platform, type Submission,
+} from './app/request.js';
 export { stripInvocation } from './app/grammar.js';
 export type { MessageView, ViewBlock, ViewButton, Tone } from './views/model.js';
 export { LIST_LIMIT } from './views/model.js';
-export { renderText } from './views/render-text.js';
+export type { FormView, FormField, FormOption, SubmissionFields, ViewLink, ViewConfirm, ViewSubject } from './views/model.js';
+export { renderFormText, renderText, typedCommand } from './views/render-text.js';

@@ -6,10 +6,10 @@
  */
 import { z } from 'zod';
 import { isIsoDate } from '../domain/dates.js';
+import { MAX_TEXT } from '../domain/text-limits.js';
 import { LIST_FILTERS, REASONABLE_ADJUSTMENTS, ROLES } from '../domain/actions/kinds.js';
 
-/** Longest note, reason or free text stored from one command (a long chat message). */
-export const MAX_TEXT = 1_000;
+export { MAX_TEXT };
 
 const actionId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const text = z.string().trim().min(1).max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`);
@@ -40,5 +40,5 @@ export const commandSchema = z.discriminatedUnion('name', [
   z.object({ name: z.literal('discharge'), patientRef, date: isoDate.optional() }),
   z.object({ name: z.literal('audit'), target: z.union([z.object({ actionId }), z.object({ patientRef })]) }),
   z.object({ name: z.literal('link'), target, email: z.email() }),
-  z.object({ name: z.literal('bind'), team: z.string().trim().min(1).max(200) }),
+  z.object({ name: z.literal('bind'), team: z.string().trim().min(1).max(200), purpose: z.enum(['mdt', 'managers']).default('mdt') }),
 ]);

@@ -9,6 +9,7 @@ import type { RuleSet } from '../domain/rules/schema.js';
 import type { Logger } from '../logging/logger.js';
 import type { PlatformAccount, StaffMember } from '../staff/directory.js';
 import type { MessageView } from '../views/model.js';
+import type { ChannelRef, Effect } from './request.js';
 import { errorView } from '../views/common-views.js';
 import type { Failure } from '../domain/outcome.js';
 
@@ -18,6 +19,8 @@ export interface CoreDeps {
   workflow: WorkflowConfig;
   logger: Logger;
   now: () => Date;
+  /** Called after a change commits, so the delivery worker sends what it queued at once. */
+  afterChange?: () => void;
 }
 
 export interface CommandContext {
@@ -30,21 +33,29 @@ export interface CommandContext {
   auditActor: AuditActor;
   /** One instant per request: every decision and timestamp in it agrees. */
   now: Date;
+  /**
+   * Where changes are posted for the team to see (the request's channel on Slack or Teams), or
+   * null (the console, a direct message): then the reply alone tells the person.
+   */
+  postTo: ChannelRef | null;
+  correlationId: string;
 }
 
+/** A handler's result: the view for the person, and any effects beyond it (posts it queued). */
 export interface Reply {
   ok: boolean;
   code?: string;
   view: MessageView;
-  visibility: 'ephemeral' | 'channel';
+  /** The form field a refusal is about, so a form can show it beside that input. */
+  field?: string;
+  effects?: Effect[];
 }
 
-/** A successful reply. Changes are shown to the channel (the team sees who took what); reads only to the asker. */
-export function replied(view: MessageView, visibility: Reply['visibility'] = 'ephemeral'): Reply {
-  return { ok: true, view, visibility };
+export function replied(view: MessageView, effects: Effect[] = []): Reply {
+  return { ok: true, view, effects };
 }
 
-/** An expected failure, shown only to the person who typed it. */
+/** An expected failure, shown only to the person who asked. */
 export function refused(failure: Failure): Reply {
-  return { ok: false, code: failure.code, view: errorView(failure.code, failure.message), visibility: 'ephemeral' };
+  return { ok: false, code: failure.code, view: errorView(failure.code, failure.message), ...(failure.field ? { field: failure.field } : {}) };
 }

@@ -1,9 +1,11 @@
 /**
  * The command core's one entry point. Every adapter (Slack, Teams, console) and the scheduler
- * call `handle(request)` and render the neutral view it returns:
+ * call `handle(request)` and render the effects it returns:
  *
- *   validate request → de-duplicate delivery → parse text or button → help needs no account →
- *   resolve the person (auto-link by verified email) → run the command → reply
+ *   validate request → de-duplicate delivery → read text, or check a submission's fields →
+ *   help needs no account → resolve the person (auto-link by verified email) → open a form, or
+ *   run the command → effects (reply or replace the pressed card; a refused form comes back
+ *   with its errors; posts were queued in the change's transaction)
  *
  * Expected failures come back as replies with a code; anything thrown is logged with a reference
  * that the person is shown, and nothing half-done is committed (each change is one transaction).
@@ -14,18 +16,18 @@ import { rowsOf } from '../db/client.js';
 import { fail } from '../domain/outcome.js';
 import { identityLabel, resolveAccount, unlinkedMessage, type PlatformAccount, type StaffMember } from '../staff/directory.js';
 import { helpView, messageView, unexpectedView } from '../views/common-views.js';
-import type { MessageView } from '../views/model.js';
 import { runActionCommand } from './commands/action-commands.js';
 import { runBind, runLink } from './commands/admin-commands.js';
 import { runRecord } from './commands/record-commands.js';
 import { runAudit, runList, runPatient } from './commands/view-commands.js';
 import { refused, type CommandContext, type CoreDeps, type Reply } from './context.js';
-import { parseButton, parseCommand, type Command } from './grammar.js';
-import { coreRequestSchema, type CoreRequest, type CoreResponse } from './request.js';
+import { formAgain, openForm } from './forms.js';
+import { parseCommand, stripInvocation, type Command } from './grammar.js';
+import { parseActionRef } from '../domain/actions/kinds.js';
+import { coreRequestSchema, type CoreRequest, type CoreRequestParsed, type CoreResponse, type Effect } from './request.js';
+import { commandFromSubmission } from './submission.js';
 
 export type { CoreDeps } from './context.js';
-
-type CoreRequestParsed = ReturnType<typeof coreRequestSchema.parse>;
 
 export interface Core {
   handle(request: CoreRequest): Promise<CoreResponse>;
@@ -56,9 +58,6 @@ async function claimDelivery(deps: CoreDeps, key: string): Promise<{ first: true
   return { first: false, response: stored };
 }
 
-function response(reply: Reply): CoreResponse {
-  return { ok: reply.ok, code: reply.code, view: reply.view, visibility: reply.visibility };
-}
 
 /**
  * Linked accounts are remembered for a few seconds: at a busy moment (a digest everyone acts on)
@@ -99,22 +98,39 @@ export function createCore(deps: CoreDeps): Core {
     return resolved.member;
   }
 
-  async function run(request: CoreRequestParsed): Promise<Reply> {
-    const parsed = request.button ? parseButton(request.button) : parseCommand(request.text ?? '');
-    if (!parsed.ok) return refused(parsed);
-    const command = parsed.value;
-    if (command.name === 'help') return { ok: true, view: helpView(command.topic), visibility: 'ephemeral' };
+  async function run(request: CoreRequestParsed): Promise<CoreResponse> {
+    // "close A-1042" with nothing more asks for the form, as the Close… button does.
+    const submission = request.submission ?? formRequestFromText(request.text ?? '');
+    const parsed = submission ? commandFromSubmission(submission) : parseCommand(request.text ?? '');
+    if (parsed.ok && parsed.value.name === 'help') return { ok: true, effects: [{ type: 'reply', view: helpView(parsed.value.topic) }] };
+    if (!parsed.ok && !submission) return answer(request, refused(parsed));
 
     const now = deps.now();
     const account: PlatformAccount = { platform: request.actor.platform, tenant: request.actor.tenant, userId: request.actor.userId, verifiedEmail: request.actor.verifiedEmail };
     const channel = `${request.actor.platform}:${request.channel.id}`;
     const member = await resolve(account, { now, via: request.via, channel, correlationId: request.correlationId });
-    if (!member) return refused(fail('IDENTITY.UNLINKED', unlinkedMessage(account)));
+    if (!member) return answer(request, refused(fail('IDENTITY.UNLINKED', unlinkedMessage(account))));
     const auditActor: AuditActor = { id: member.staffId, name: member.name, identity: identityLabel(account), via: request.via, channel, correlationId: request.correlationId };
-    const reply = await dispatch({ deps, member, account, channelId: request.channel.id, auditActor, now }, command);
+    // Changes are shown to the team on a card in the channel; the console and direct messages have no team to show.
+    const postTo = request.channel.kind === 'channel' && request.actor.platform !== 'console'
+      ? { platform: request.actor.platform, tenant: request.actor.tenant, channelId: request.channel.id } : null;
+    const ctx: CommandContext = { deps, member, account, channelId: request.channel.id, auditActor, now, postTo, correlationId: request.correlationId };
+
+    if (submission?.openForm) return openForm(ctx, submission);
+    if (!parsed.ok) {
+      // A form submitted with bad values: show the same form again with the problems beside the fields.
+      const again = 'errors' in parsed ? await formAgain(ctx, submission!, parsed.errors) : null;
+      return again ?? answer(request, refused(parsed));
+    }
+    const command = parsed.value as Exclude<Command, { name: 'help' }>;
+    const reply = await dispatch(ctx, command);
     // A link made here changes who an account is: forget what was remembered.
     if (command.name === 'link' && reply.ok) identities.clear();
-    return reply;
+    if (!reply.ok && submission && reply.field) {
+      const again = await formAgain(ctx, submission, { [reply.field]: reply.view.fallbackText });
+      if (again) return { ...again, code: reply.code };
+    }
+    return answer(request, reply);
   }
 
   return {
@@ -123,7 +139,7 @@ export function createCore(deps: CoreDeps): Core {
       if (!checked.success) {
         // An adapter bug, not a person's typo: log the shape problem (never the payload) and say so.
         const ref = deps.logger.unexpected(new Error(`invalid core request: ${checked.error.issues.map((i) => i.path.join('.')).join(', ')}`));
-        return { ok: false, code: 'REQUEST.INVALID', view: unexpectedView(ref), visibility: 'ephemeral' };
+        return { ok: false, code: 'REQUEST.INVALID', effects: [{ type: 'reply', view: unexpectedView(ref) }] };
       }
       const request = checked.data;
       const deliveryKey = request.deliveryId ? `${request.actor.platform}:${request.actor.tenant}:${request.deliveryId}` : null;
@@ -131,12 +147,13 @@ export function createCore(deps: CoreDeps): Core {
         if (deliveryKey) {
           const claimed = await claimDelivery(deps, deliveryKey);
           if (!claimed.first) {
-            const view: MessageView = claimed.response?.view ?? messageView('Already received', 'This request is already being handled; its reply will follow.');
-            return { ...(claimed.response ?? { ok: true, visibility: 'ephemeral' as const }), view, duplicate: true };
+            const again: CoreResponse = claimed.response ?? { ok: true, effects: [{ type: 'reply', view: messageView('Already received', 'This request is already being handled; its reply will follow.') }] };
+            return { ...again, duplicate: true };
           }
         }
-        const result = response(await run(request));
+        const result = await run(request);
         if (deliveryKey) await deps.db.execute(sql`UPDATE request_receipts SET response = ${JSON.stringify(result)}::jsonb WHERE delivery_key = ${deliveryKey}`);
+        if (result.ok) deps.afterChange?.();
         return result;
       } catch (err) {
         const ref = deps.logger.unexpected(err, { via: request.via, correlationId: request.correlationId });
@@ -144,8 +161,26 @@ export function createCore(deps: CoreDeps): Core {
         if (deliveryKey) await deps.db.execute(sql`DELETE FROM request_receipts WHERE delivery_key = ${deliveryKey}`).catch((cleanup: unknown) => {
           deps.logger.warn('receipt_cleanup_failed', { ref, error: cleanup instanceof Error ? cleanup.message : 'unknown' });
         });
-        return { ok: false, code: 'UNEXPECTED', view: unexpectedView(ref), visibility: 'ephemeral' };
+        return { ok: false, code: 'UNEXPECTED', effects: [{ type: 'reply', view: unexpectedView(ref) }] };
       }
     },
   };
+}
+
+/** Typed "close|handoff|escalate ID" and nothing else: the form for it, as a submission that opens it. */
+function formRequestFromText(text: string): CoreRequestParsed['submission'] {
+  const words = stripInvocation(text).split(/\s+/).filter(Boolean);
+  if (words.length !== 2 || !['close', 'handoff', 'escalate'].includes(words[0]!.toLowerCase())) return undefined;
+  const actionId = parseActionRef(words[1]!);
+  return actionId === null ? undefined : { command: words[0]!.toLowerCase(), fields: { actionId }, openForm: true };
+}
+
+/**
+ * The effects of a handler's reply: the view goes to the person, or replaces the card whose
+ * button was pressed; any posts it queued follow.
+ */
+function answer(request: CoreRequestParsed, reply: Reply): CoreResponse {
+  const replaces = Boolean(reply.ok && request.submission?.refreshesSource && reply.view.subject);
+  const first: Effect = replaces ? { type: 'replaceSource', view: reply.view } : { type: 'reply', view: reply.view };
+  return { ok: reply.ok, ...(reply.code ? { code: reply.code } : {}), effects: [first, ...(reply.effects ?? [])] };
 }

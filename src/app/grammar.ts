@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { commandSchema } from './command-schema.js';
+import { COMMAND_HELP, COMMAND_NAMES, type CommandName } from '../views/command-help.js';
 import { isIsoDate } from '../domain/dates.js';
 import { fail, ok, type Outcome } from '../domain/outcome.js';
 import { LIST_FILTERS, REASONABLE_ADJUSTMENTS, ROLES, parseActionRef, type ListFilter, type ReasonableAdjustment, type Role } from '../domain/actions/kinds.js';
@@ -28,36 +29,14 @@ export type Command =
   | { name: 'discharge'; patientRef: string; date?: string }
   | { name: 'audit'; target: { actionId: number } | { patientRef: string } }
   | { name: 'link'; target: TargetSpec; email: string }
-  | { name: 'bind'; team: string };
+  | { name: 'bind'; team: string; purpose: 'mdt' | 'managers' };
 
-export type CommandName = Command['name'];
+/** Every command the grammar reads has help, and every help entry is a command. */
+type SameNames = [Command['name']] extends [CommandName] ? ([CommandName] extends [Command['name']] ? true : never) : never;
+const commandNamesMatch: SameNames = true;
+void commandNamesMatch;
 
-export interface CommandHelp {
-  usage: string;
-  summary: string;
-}
-
-/** The grammar as help text; also the order `help` lists commands in. */
-export const COMMAND_HELP: Record<CommandName, CommandHelp> = {
-  help: { usage: 'help [COMMAND]', summary: 'what you can type' },
-  mine: { usage: 'mine', summary: 'actions you hold' },
-  list: { usage: 'list [overdue|unclaimed|red|KIND]', summary: "your team's open actions" },
-  claim: { usage: 'claim ID', summary: 'take an action (e.g. claim A-1042)' },
-  release: { usage: 'release ID', summary: 'give an action back' },
-  close: { usage: 'close ID OUTCOME [DATE] [attempts=N] [adjustments=a,b] [NOTE]', summary: 'finish an action with an outcome' },
-  handoff: { usage: 'handoff ID @person|ROLE REASON', summary: 'pass an action to a person or a role' },
-  escalate: { usage: 'escalate ID REASON', summary: 'raise an action up the escalation chain' },
-  note: { usage: 'note ID TEXT', summary: 'add a note to an action' },
-  patient: { usage: 'patient REF', summary: "a patient's medicines, tests due and open actions" },
-  result: { usage: 'result REF TEST VALUE [UNIT] [DATE]', summary: 'record a result (checked against thresholds)' },
-  dna: { usage: 'dna REF TEST [REASON]', summary: 'record a missed appointment' },
-  discharge: { usage: 'discharge REF [DATE]', summary: 'record a hospital discharge (opens a reconciliation)' },
-  audit: { usage: 'audit ID|REF', summary: "an action's or patient's timeline" },
-  link: { usage: 'link @user EMAIL', summary: 'admins: link a chat account to a member of staff' },
-  bind: { usage: 'bind TEAM', summary: "admins: make this channel the team's channel" },
-};
-
-export const COMMAND_NAMES = Object.keys(COMMAND_HELP) as CommandName[];
+export { COMMAND_HELP, COMMAND_NAMES, type CommandName };
 
 export type ParseError = 'COMMAND.EMPTY' | 'COMMAND.UNKNOWN' | 'COMMAND.USAGE' | 'ACTION.BAD_ID' | 'DATE.INVALID' | 'VALUE.INVALID' | 'LIST.UNKNOWN_FILTER' | 'TARGET.INVALID';
 
@@ -228,8 +207,10 @@ function readCommand(text: string): Outcome<Command, ParseError> {
       return ok({ name: 'link', target: target.value, email: email.data.toLowerCase() });
     }
     case 'bind': {
-      const team = restText(0);
-      return team ? ok({ name: 'bind', team }) : fail('COMMAND.USAGE', `bind needs a team name. ${usage('bind')}`);
+      // "bind North CMHT managers": the last word names the managers' channel; team names may have spaces.
+      const managers = rest.length > 1 && rest.at(-1)!.toLowerCase() === 'managers';
+      const team = (managers ? rest.slice(0, -1) : rest).join(' ').trim();
+      return team ? ok({ name: 'bind', team, purpose: managers ? 'managers' : 'mdt' }) : fail('COMMAND.USAGE', `bind needs a team name. ${usage('bind')}`);
     }
     default: {
       const suggestion = suggestCommand(name);
@@ -247,9 +228,4 @@ export function parseCommand(text: string): Outcome<Command, ParseError> {
   const issue = checked.error.issues[0]!;
   const field = issue.path.filter((p) => typeof p === 'string').join(' ') || 'a value';
   return fail('VALUE.INVALID', `The ${field} ${issue.message.replace(/^Invalid input: /, '')}. ${usage(read.value.name)}`);
-}
-
-/** A button press → the same command as typing it. */
-export function parseButton(button: { command: string; args: string[] }): Outcome<Command, ParseError> {
-  return parseCommand([button.command, ...button.args].join(' '));
 }

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
-import { patients, teams } from './schema.js';
+import { patients, teams } from './schema-register.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -49,6 +49,8 @@ export const channels = pgTable('channels', {
   tenant: text('tenant').notNull(),
   channelId: text('channel_id').notNull(),
   teamId: uuid('team_id').notNull().references(() => teams.id),
+  /** "mdt": the team's channel (lists, action cards, daily digests); "managers": its managers' channel (weekly digests). */
+  purpose: text('purpose', { enum: ['mdt', 'managers'] }).notNull().default('mdt'),
   boundBy: uuid('bound_by').references(() => staff.id),
   createdAt: createdAt(),
 }, (t) => [unique('channels_platform_channel_uq').on(t.platform, t.tenant, t.channelId)]);

@@ -6,6 +6,8 @@ export interface Failure<Code extends string = string> {
   ok: false;
   code: Code;
   message: string;
+  /** The input the failure is about (a form field such as "date"), so a form can show it there. */
+  field?: string;
 }
 
 export type Outcome<T, Code extends string = string> = { ok: true; value: T } | Failure<Code>;
@@ -14,6 +16,6 @@ export function ok<T>(value: T): { ok: true; value: T } {
   return { ok: true, value };
 }
 
-export function fail<Code extends string>(code: Code, message: string): Failure<Code> {
-  return { ok: false, code, message };
+export function fail<Code extends string>(code: Code, message: string, field?: string): Failure<Code> {
+  return field === undefined ? { ok: false, code, message } : { ok: false, code, message, field };
 }

@@ -116,6 +116,12 @@ export async function loadStaffMember(db: Queryable, staffId: string): Promise<S
   return row?.active ? toMember(row) : null;
 }
 
+/** The active members of a team, by name (the hand-off form's person picker). */
+export async function teamMembers(db: Queryable, teamId: string): Promise<StaffMember[]> {
+  const rows = await selectMembers(db, sql`staff s`, sql`s.active AND EXISTS (SELECT 1 FROM staff_teams st WHERE st.staff_id = s.id AND st.team_id = ${teamId}::uuid) ORDER BY s.name`);
+  return rows.map(toMember);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Resolving and linking
 

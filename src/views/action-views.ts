@@ -4,6 +4,7 @@
  */
 import { dayNumber, isIsoDate, todayIn, type IsoDate } from '../domain/dates.js';
 import { OUTCOMES, actionRef, type ActionKind } from '../domain/actions/kinds.js';
+import { clockTime } from '../domain/actions/transitions.js';
 import type { ActionRecord } from '../workflow/action-store.js';
 import { LIST_LIMIT, type MessageView, type ViewBlock, type ViewButton } from './model.js';
 
@@ -59,29 +60,38 @@ export function describeDue(dueAt: Date, now: Date): string {
   return hours >= 0 ? `due in ${span(hours)}` : `overdue by ${span(-hours)}`;
 }
 
+/** Who holds or closed it and when: what a posted card must always show as it stands now. */
 export function describeStatus(action: ActionRecord): string {
+  const who = action.assigneeName ?? 'someone';
   switch (action.status) {
     case 'open': return action.assignedRole ? `open, for a ${action.assignedRole.replace(/_/g, ' ')}` : 'open, unclaimed';
-    case 'claimed': return `claimed by ${action.assigneeName ?? 'someone'}`;
-    case 'closed': return `closed: ${action.outcome ?? 'done'}${action.closedReason ? ` (${action.closedReason})` : ''}`;
+    case 'claimed': return `claimed by ${who}${action.claimedAt ? ` at ${clockTime(action.claimedAt, action.timeZone)}` : ''}`;
+    case 'closed': {
+      const by = action.assigneeName ? ` by ${action.assigneeName}` : '';
+      const at = action.closedAt ? ` at ${clockTime(action.closedAt, action.timeZone)}` : '';
+      return `closed: ${action.outcome ?? 'done'}${by}${at}${action.closedReason ? ` (${action.closedReason})` : ''}`;
+    }
     case 'cancelled': return `cancelled${action.closedReason ? ` (${action.closedReason})` : ''}`;
   }
 }
 
-/** The buttons that make sense for an action in its state (the person's permissions are checked on press). */
-export function actionButtons(action: ActionRecord): ViewButton[] {
-  const ref = actionRef(action.id);
-  if (action.status === 'closed' || action.status === 'cancelled') return [{ label: 'Timeline', command: 'audit', args: [ref] }];
+/**
+ * The buttons for an action in its state (the person's permissions are checked on press). Close,
+ * hand off and escalate need details, so they open a form; claim, release and the timeline run
+ * at once. `onCard`: the buttons stand on the action's own card, which they then refresh.
+ */
+export function actionButtons(action: ActionRecord, onCard = true): ViewButton[] {
+  const fields = { actionId: action.id };
+  const timeline: ViewButton = { label: 'Timeline', command: 'audit', fields };
+  if (action.status === 'closed' || action.status === 'cancelled') return [timeline];
+  const refresh = onCard ? { refreshesSource: true } : {};
   const buttons: ViewButton[] = [];
-  if (action.status === 'open') buttons.push({ label: 'Claim', command: 'claim', args: [ref], style: 'primary' });
-  if (action.status === 'claimed') {
-    // Only outcomes that need no date or note can be one press; the rest are typed.
-    for (const [outcome, spec] of Object.entries(OUTCOMES[action.kind])) {
-      if (!spec.date && !spec.note && !spec.adjustments && !spec.minAttempts) buttons.push({ label: `Close: ${outcome.replace(/_/g, ' ')}`, command: 'close', args: [ref, outcome] });
-    }
-    buttons.push({ label: 'Release', command: 'release', args: [ref] });
-  }
-  buttons.push({ label: 'Timeline', command: 'audit', args: [ref] });
+  if (action.status === 'open') buttons.push({ label: 'Claim', command: 'claim', fields, style: 'primary', ...refresh });
+  if (action.status === 'claimed') buttons.push({ label: 'Close…', command: 'close', fields, style: 'primary', opensForm: true });
+  buttons.push({ label: 'Hand off…', command: 'handoff', fields, opensForm: true });
+  buttons.push({ label: 'Escalate…', command: 'escalate', fields, opensForm: true });
+  if (action.status === 'claimed' && onCard) buttons.push({ label: 'Release', command: 'release', fields, ...refresh });
+  buttons.push(timeline);
   return buttons;
 }
 
@@ -104,11 +114,12 @@ export function actionCard(action: ActionRecord, now: Date, headline?: string): 
       ...(due ? [{ label: 'Due', value: due }] : []),
     ],
   });
-  if (action.status === 'open' || action.status === 'claimed') blocks.push({ kind: 'text', text: `Outcomes: ${outcomes}`, emphasis: 'muted' });
+  if (action.status === 'claimed') blocks.push({ kind: 'text', text: `Outcomes: ${outcomes}`, emphasis: 'muted' });
   const fallbackText = [headline, `${title}: ${patient}, ${about}. ${describeStatus(action)}${due ? `, ${due}` : ''}.`].filter(Boolean).join(' ');
   return {
     title, fallbackText, blocks, buttons: actionButtons(action),
     tone: action.priority === 'red' ? 'urgent' : action.priority === 'amber' ? 'warning' : 'info',
+    subject: { kind: 'action', actionId: action.id },
   };
 }
 
@@ -119,8 +130,7 @@ export function actionList(title: string, actions: ActionRecord[], total: number
     const ref = actionRef(a.id);
     const text = `${ref} ${a.priority.toUpperCase()} · ${KIND_LABEL[a.kind]} · ${patientLabel(a.patientRef, a.displayLabel)}: ${describeCause(a.kind, a.cause, todayIn(a.timeZone, now))}`;
     const meta = `${describeDue(a.dueAt, now)} · ${describeStatus(a)}`;
-    const buttons: ViewButton[] = a.status === 'open' ? [{ label: 'Claim', command: 'claim', args: [ref], style: 'primary' }] : [];
-    return { text, meta, buttons };
+    return { text, meta, buttons: actionButtons(a, false) };
   });
   const more = Math.max(0, total - items.length);
   const summary = `${title}: ${total} action${total === 1 ? '' : 's'}${more ? `, showing the ${items.length} most urgent` : ''}.`;

@@ -2,7 +2,7 @@
  * Views for replies that are not about one action: help, errors, confirmations, timelines and
  * the patient card.
  */
-import { COMMAND_HELP, COMMAND_NAMES, type CommandName } from '../app/grammar.js';
+import { COMMAND_HELP, COMMAND_NAMES, type CommandName } from './command-help.js';
 import { OUTCOMES, ACTION_KINDS } from '../domain/actions/kinds.js';
 import { KIND_LABEL } from './action-views.js';
 import type { MessageView, Tone, ViewBlock } from './model.js';
@@ -31,7 +31,7 @@ export function helpView(topic?: string): MessageView {
     const text = `close ID OUTCOME [DATE] [attempts=N] [adjustments=a,b] [NOTE]. Outcomes by kind: ${ACTION_KINDS.map((k) => `${k}: ${Object.keys(OUTCOMES[k]).join(', ')}`).join('; ')}.`;
     return { title: 'Closing an action', fallbackText: text, blocks: [{ kind: 'text', text: COMMAND_HELP.close.usage }, ...blocks], tone: 'info' };
   }
-  const names = topic && (COMMAND_NAMES as string[]).includes(topic) ? [topic as CommandName] : COMMAND_NAMES;
+  const names = topic && (COMMAND_NAMES as readonly string[]).includes(topic) ? [topic as CommandName] : COMMAND_NAMES;
   const items = names.map((name) => ({ text: COMMAND_HELP[name].usage, meta: COMMAND_HELP[name].summary }));
   const text = `Commands (type them after /closedloop, or to the bot): ${items.map((i) => i.text).join(' | ')}`;
   return { title: 'closedloop commands', fallbackText: text, blocks: [{ kind: 'list', items }], tone: 'info' };

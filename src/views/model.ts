@@ -3,7 +3,8 @@
  * plain text); the core never knows which. `fallbackText` is required: it is Slack's `text`, the
  * Teams notification preview, what screen readers read, and the console's output.
  *
- * Patient identity in a view is the pseudonymous reference and display label only.
+ * Patient identity in a view is the pseudonymous reference and display label only. Every word a
+ * person reads is chosen in src/views; adapters only lay it out.
  */
 
 export type Tone = 'info' | 'success' | 'warning' | 'urgent' | 'error';
@@ -14,23 +15,99 @@ export type ViewBlock =
   | { kind: 'list'; items: { text: string; meta?: string; buttons?: ViewButton[] }[]; more?: number }
   | { kind: 'divider' };
 
-/** A button runs a command as the person who presses it; args are what the command would take. */
+/** The structured arguments a button or form submits: validated by the command schema, never re-parsed as text. */
+export type SubmissionFields = Record<string, string | number | string[]>;
+
+/** A question a button asks before it runs (e.g. before a waiver). */
+export interface ViewConfirm {
+  title: string;
+  text: string;
+  confirm: string;
+  deny: string;
+}
+
+/** A button runs a command as the person who presses it, with structured fields. */
 export interface ViewButton {
   label: string;
   /** The command verb, e.g. "claim". */
   command: string;
-  /** Positional arguments, e.g. ["A-1042"]. */
-  args: string[];
+  /** The command's arguments by name, e.g. { actionId: 1042 }. */
+  fields: SubmissionFields;
   style?: 'primary' | 'danger';
+  /** Pressing asks the core for this command's form (Close…, Hand off…, Escalate…) instead of running it. */
+  opensForm?: boolean;
+  confirm?: ViewConfirm;
+  /**
+   * The button stands on a view of one action: after it runs, the message it was pressed on is
+   * replaced with the action's current card. List buttons leave their list alone.
+   */
+  refreshesSource?: boolean;
 }
+
+export interface ViewLink {
+  label: string;
+  url: string;
+}
+
+/** What a view shows, so a posted copy can be found and re-rendered when its actions change. */
+export type ViewSubject = { kind: 'action'; actionId: number };
 
 export interface MessageView {
   title: string;
   fallbackText: string;
   blocks: ViewBlock[];
   buttons?: ViewButton[];
+  links?: ViewLink[];
   tone?: Tone;
+  /** Set on views that can be re-rendered from the database (an action card). */
+  subject?: ViewSubject;
 }
 
 /** Most items any list view shows; the rest are counted in `more` with a hint to narrow the list. */
 export const LIST_LIMIT = 25;
+
+/* ------------------------------------------------------------------------------------------------
+ * Forms: a neutral form that Slack renders as a modal, Teams as card inputs and the console as
+ * prompts. The core builds it (which outcomes, which people), and checks the submission.
+ * ---------------------------------------------------------------------------------------------- */
+
+export interface FormOption {
+  value: string;
+  label: string;
+  /** A short explanation shown beside or under the option where the platform allows. */
+  hint?: string;
+}
+
+interface FieldBase {
+  /** The submission field this input fills, e.g. "outcome". */
+  name: string;
+  label: string;
+  required: boolean;
+  /** Guidance under the input ("needed for test_booked"). */
+  hint?: string;
+}
+
+export type FormField =
+  | (FieldBase & { kind: 'choice'; options: FormOption[] })
+  | (FieldBase & { kind: 'multiChoice'; options: FormOption[] })
+  | (FieldBase & { kind: 'text'; maxLength: number; multiline: boolean; placeholder?: string })
+  | (FieldBase & { kind: 'date'; min?: string; max?: string })
+  | (FieldBase & { kind: 'number'; min: number; max: number })
+  /** A person picker restricted to the action's team: values are staff emails. */
+  | (FieldBase & { kind: 'person'; options: FormOption[] });
+
+export interface FormView {
+  /** Short: Slack modal titles hold 24 characters. */
+  title: string;
+  /** One or two sentences above the inputs (what the action is about). */
+  intro?: string;
+  fields: FormField[];
+  /** What submitting runs: the command and the fields fixed by the form (e.g. the action id). */
+  submit: { label: string; command: string; fields: SubmissionFields };
+  /** Field name → what is wrong with it, on a submission the core refused. */
+  errors?: Record<string, string>;
+  /** A refusal that belongs to no single field. */
+  formError?: string;
+  /** What was submitted last time, so a form shown again with errors keeps the person's input. */
+  values?: SubmissionFields;
+}

@@ -2,7 +2,16 @@
  * Plain-text rendering of a view: the console's output and the reference rendering every adapter
  * test compares against. Buttons become the command to type, so nothing is only clickable.
  */
-import type { MessageView, ViewBlock } from './model.js';
+import type { FormView, MessageView, ViewBlock, ViewButton } from './model.js';
+
+/** What typing a button's command looks like: "claim A-1042"; a form button ends in "…" (details follow). */
+export function typedCommand(button: Pick<ViewButton, 'command' | 'fields' | 'opensForm'>): string {
+  const words = Object.entries(button.fields).map(([name, value]) => {
+    if (name === 'actionId') return `A-${value}`;
+    return Array.isArray(value) ? value.join(',') : String(value);
+  });
+  return [button.command, ...words].join(' ') + (button.opensForm ? ' …' : '');
+}
 
 const TONE_MARK: Record<NonNullable<MessageView['tone']>, string> = {
   info: '', success: '✓ ', warning: '! ', urgent: '!! ', error: '✗ ',
@@ -15,7 +24,7 @@ function renderBlock(block: ViewBlock): string[] {
     case 'fields': return block.fields.map((f) => `${f.label}: ${f.value.replace(/\n/g, '\n  ')}`);
     case 'list': {
       const lines = block.items.flatMap((item) => {
-        const hint = item.buttons?.length ? `  [${item.buttons.map((b) => [b.command, ...b.args].join(' ')).join(' | ')}]` : '';
+        const hint = item.buttons?.length ? `  [${item.buttons.map(typedCommand).join(' | ')}]` : '';
         return [`• ${item.text}${hint}`, ...(item.meta ? [`    ${item.meta}`] : [])];
       });
       return block.more ? [...lines, `… and ${block.more} more`] : lines;
@@ -25,6 +34,19 @@ function renderBlock(block: ViewBlock): string[] {
 
 export function renderText(view: MessageView): string {
   const lines = [`${TONE_MARK[view.tone ?? 'info']}${view.title}`, ...view.blocks.flatMap(renderBlock)];
-  if (view.buttons?.length) lines.push(`Next: ${view.buttons.map((b) => [b.command, ...b.args].join(' ')).join(' | ')}`);
+  if (view.buttons?.length) lines.push(`Next: ${view.buttons.map(typedCommand).join(' | ')}`);
+  for (const link of view.links ?? []) lines.push(`${link.label}: ${link.url}`);
+  return lines.join('\n');
+}
+
+/** A form as text: its title, what each field wants, and the errors of a refused submission. */
+export function renderFormText(form: FormView): string {
+  const lines = [`${form.title}${form.intro ? `: ${form.intro}` : ''}`];
+  if (form.formError) lines.push(`✗ ${form.formError}`);
+  for (const field of form.fields) {
+    const options = 'options' in field ? ` (${field.options.map((o) => o.value).join(', ')})` : '';
+    const error = form.errors?.[field.name];
+    lines.push(`  ${field.label}${field.required ? '' : ' (optional)'}${options}${error ? `  ✗ ${error}` : ''}`);
+  }
   return lines.join('\n');
 }

@@ -109,10 +109,12 @@ export async function updateAction(tx: Queryable, action: ActionRecord, patch: A
  * is locked only for the statement.
  */
 export async function updateActionAudited(db: Queryable, action: ActionRecord, patch: ActionPatch, now: Date,
-  actor: AuditActor, record: AuditRecord): Promise<boolean> {
+  actor: AuditActor, record: AuditRecord, alsoInsert?: SQL): Promise<boolean> {
+  // A further write guarded by the same change (queuing the card for the channel) joins the statement.
+  const also = alsoInsert ? sql`also AS (${alsoInsert} RETURNING 1), ` : sql``;
   const rows = rowsOf<Row>(await db.execute(sql`WITH changed AS (
       UPDATE actions SET ${patchAssignments(patch, now)} WHERE id = ${action.id} AND version = ${action.version} RETURNING id
-    ), ${auditAppendStatement(actor, record, now, 'changed')}`));
+    ), ${also}${auditAppendStatement(actor, record, now, 'changed')}`));
   return rows.length === 1;
 }
 

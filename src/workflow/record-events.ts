@@ -16,10 +16,12 @@ import { fail, ok, type Outcome } from '../domain/outcome.js';
 import type { Flag, RuleSet } from '../domain/rules/schema.js';
 import { requirementKeyOf, resolveTestKey, TEST_KEYS, type TestKey } from '../domain/test-keys.js';
 import { canonicalUnit, normaliseValue, takesValue } from '../domain/units.js';
+import { queueActionPosts, type ChannelTarget } from './channel-posts.js';
 import type { CreatedAction } from './create-actions.js';
 import { generateForPatients, loadSnapshots, type AutoClosedAction, type ScopedPatient } from './generate.js';
 
-export type RecordActor = AuditActor & { staffId: string };
+/** Who records it; `postTo` is the channel whose team should see the actions it opens (cards queued in the same transaction). */
+export type RecordActor = AuditActor & { staffId: string; postTo?: ChannelTarget | null };
 
 export type RecordError = 'PATIENT.NOT_FOUND' | 'TEST.UNKNOWN' | 'TEST.TAKES_NO_VALUE' | 'UNIT.INVALID' | 'DATE.INVALID' | 'INPUT.INVALID';
 
@@ -112,6 +114,7 @@ async function record(db: Database, ruleSet: RuleSet, recording: Recording, acto
       dnaReasons: recording.dnaReason ? new Map([[eventId, recording.dnaReason]]) : undefined,
     });
     const evaluation = generated.evaluations.get(eventId);
+    if (actor.postTo && generated.created.length) await queueActionPosts(tx, actor.postTo, generated.created.map((c) => c.id), actor.correlationId);
     await appendAuditBatch(tx, actor, [recording.audit(eventId, evaluation), ...generated.audit], now);
     return { patientRef: patient.patientRef, evaluation, created: generated.created, autoClosed: generated.autoClosed, duplicate: false };
   });

@@ -9,6 +9,7 @@ import { rowsOf } from '../../src/db/client.js';
 import { verifyAuditChain } from '../../src/audit/verify.js';
 import { engines } from '../support/databases.js';
 import { createWorld, type World } from '../contract/world.js';
+import { shownView } from '../support/effects.js';
 
 const CLAIMANTS = 50;
 
@@ -35,13 +36,13 @@ describe.each(engines)('50 concurrent claims [%s]', (engine) => {
 
     const winners = replies.filter((r) => r.ok);
     expect(winners).toHaveLength(1);
-    const winner = /(Racing Technician \d+) claimed/.exec(winners[0]!.view.fallbackText)?.[1];
+    const winner = /(Racing Technician \d+) claimed/.exec(shownView(winners[0]!).fallbackText)?.[1];
     expect(winner).toBeDefined();
     const losers = replies.filter((r) => !r.ok);
     expect(losers).toHaveLength(CLAIMANTS - 1);
     for (const loser of losers) {
       expect(loser.code).toBe('ACTION.ALREADY_CLAIMED');
-      expect(loser.view.fallbackText).toBe(`${ref} is already claimed by ${winner} at 09:30.`);
+      expect(shownView(loser).fallbackText).toBe(`${ref} is already claimed by ${winner} at 09:30.`);
     }
     const [claims] = rowsOf<{ n: number }>(await world.db.execute(sql`SELECT count(*)::int AS n FROM audit_events WHERE entity_id = ${ref} AND verb = 'action.claimed'`));
     expect(claims!.n).toBe(1);

@@ -3,7 +3,7 @@
  * code and the hint the person is shown.
  */
 import { describe, expect, it } from 'vitest';
-import { parseButton, parseCommand, stripInvocation, suggestCommand } from '../../src/app/grammar.js';
+import { parseCommand, stripInvocation, suggestCommand } from '../../src/app/grammar.js';
 
 const parsed = (text: string) => {
   const result = parseCommand(text);
@@ -50,12 +50,8 @@ describe('command grammar', () => {
     expect(parsed('audit A-7')).toEqual({ name: 'audit', target: { actionId: 7 } });
     expect(parsed('audit DEMO-001')).toEqual({ name: 'audit', target: { patientRef: 'DEMO-001' } });
     expect(parsed('link <@U0999> new.nurse@example.nhs.uk')).toEqual({ name: 'link', target: { mention: 'U0999' }, email: 'new.nurse@example.nhs.uk' });
-    expect(parsed('bind North CMHT (demo)')).toEqual({ name: 'bind', team: 'North CMHT (demo)' });
-  });
-
-  it('turns a button into the command it carries', () => {
-    const result = parseButton({ command: 'close', args: ['A-9', 'in_range_no_action'] });
-    expect(result.ok && result.value).toEqual({ name: 'close', actionId: 9, outcome: 'in_range_no_action' });
+    expect(parsed('bind North CMHT (demo)')).toEqual({ name: 'bind', team: 'North CMHT (demo)', purpose: 'mdt' });
+    expect(parsed('bind North CMHT (demo) managers')).toEqual({ name: 'bind', team: 'North CMHT (demo)', purpose: 'managers' });
   });
 
   it.each([
@@ -84,7 +80,7 @@ describe('command grammar', () => {
     ['audit <script>', 'COMMAND.USAGE', 'neither an action id nor a patient reference'],
     ['link @U1', 'COMMAND.USAGE', 'Type: link @user EMAIL'],
     ['link @U1 not-an-email', 'VALUE.INVALID', 'is not an email address'],
-    ['bind', 'COMMAND.USAGE', 'Type: bind TEAM'],
+    ['bind', 'COMMAND.USAGE', 'Type: bind TEAM [managers]'],
     [`note A-1 ${'x'.repeat(1_001)}`, 'VALUE.INVALID', 'The text must be at most 1000 characters. Type: note ID TEXT'],
     [`escalate A-1 ${'y '.repeat(600)}`, 'VALUE.INVALID', 'The reason must be at most 1000 characters'],
     ['result DEMO-1 lithium<level> 0.9', 'VALUE.INVALID', 'The test must be one word of letters, digits'],

@@ -13,6 +13,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import { engines } from '../support/databases.js';
 import { defaultRules } from '../support/rules.js';
 import { NOW, USERS, createWorld, type World } from '../contract/world.js';
+import { shownView } from '../support/effects.js';
 
 describe.each(engines)('handle: failures and their hints [%s]', (engine) => {
   let world: World;
@@ -41,8 +42,8 @@ describe.each(engines)('handle: failures and their hints [%s]', (engine) => {
     const reply = await ask(email, text);
     expect(reply.ok).toBe(false);
     expect(reply.code).toBe(code);
-    expect(reply.view.fallbackText).toMatch(hint);
-    expect(reply.visibility).toBe('ephemeral');
+    expect(shownView(reply).fallbackText).toMatch(hint);
+    expect(reply.effects.map((e) => e.type)).toEqual(['reply']);
   });
 
   it('STAFF.NOT_FOUND: a handoff to someone not on the staff list suggests a role or a link', async () => {
@@ -50,13 +51,13 @@ describe.each(engines)('handle: failures and their hints [%s]', (engine) => {
     await ask(USERS.technician.email, `claim ${ref}`);
     const reply = await ask(USERS.technician.email, `handoff ${ref} @ghost@example.invalid away`);
     expect(reply.code).toBe('STAFF.NOT_FOUND');
-    expect(reply.view.fallbackText).toContain('Hand off to a role instead');
+    expect(shownView(reply).fallbackText).toContain('Hand off to a role instead');
   });
 
   it('PATIENT.NOT_FOUND: a patient of another team is not revealed', async () => {
     const reply = await ask(USERS.outsider.email, 'patient DEMO-001');
     expect(reply.code).toBe('PATIENT.NOT_FOUND');
-    expect(reply.view.fallbackText).not.toContain('Fictional');
+    expect(shownView(reply).fallbackText).not.toContain('Fictional');
   });
 
   it('ACTION.NOT_FOUND: the timeline of another team\'s action is not shown', async () => {
@@ -67,13 +68,13 @@ describe.each(engines)('handle: failures and their hints [%s]', (engine) => {
   it('IDENTITY.ALREADY_LINKED: an account linked to one person cannot be linked to another', async () => {
     const reply = await ask(USERS.admin.email, `link @${USERS.technician.email} ${USERS.pharmacist.email}`);
     expect(reply.code).toBe('IDENTITY.ALREADY_LINKED');
-    expect(reply.view.fallbackText).toContain(USERS.technician.name);
+    expect(shownView(reply).fallbackText).toContain(USERS.technician.name);
   });
 
   it('REQUEST.INVALID: a malformed request from an adapter gets a reference, not a crash', async () => {
-    const reply = await world.core.handle({ ...consoleRequest(USERS.technician.email, 'list'), button: { command: 'list', args: [] } } as CoreRequest);
+    const reply = await world.core.handle({ ...consoleRequest(USERS.technician.email, 'list'), submission: { command: 'list', fields: {} } } as CoreRequest);
     expect(reply.code).toBe('REQUEST.INVALID');
-    expect(reply.view.fallbackText).toMatch(/reference ERR-[0-9A-F]{8}/);
+    expect(shownView(reply).fallbackText).toMatch(/reference ERR-[0-9A-F]{8}/);
   });
 
   it('UNEXPECTED: a database failure is logged with a reference the person is shown, and no patient data is logged', async () => {
@@ -85,7 +86,7 @@ describe.each(engines)('handle: failures and their hints [%s]', (engine) => {
     });
     const reply = await broken.handle(consoleRequest(USERS.pharmacist.email, 'patient DEMO-001'));
     expect(reply.code).toBe('UNEXPECTED');
-    const ref = /reference (ERR-[0-9A-F]{8})/.exec(reply.view.fallbackText)?.[1];
+    const ref = /reference (ERR-[0-9A-F]{8})/.exec(shownView(reply).fallbackText)?.[1];
     expect(ref).toBeDefined();
     expect(logged.join('\n')).toContain(ref);
     expect(logged.join('\n')).not.toContain('DEMO-001');

@@ -9,6 +9,7 @@ import { consoleRequest } from '../../adapters/console/console.js';
 import { COMMAND_NAMES } from '../../src/app/grammar.js';
 import { OUTCOMES, ROLES } from '../../src/domain/actions/kinds.js';
 import { USERS, createWorld, type World } from '../contract/world.js';
+import { shownView } from '../support/effects.js';
 
 const words = fc.oneof(
   fc.constantFrom(...COMMAND_NAMES, '/closedloop', 'closedloop', 'list', 'overdue', 'unclaimed', 'red', 'result_review'),
@@ -28,14 +29,17 @@ describe('handle never throws', () => {
   }, 60_000);
   afterAll(async () => world?.close());
 
-  it('answers 10,000 random command strings with a view and no unexpected error', async () => {
+  it('answers 10,000 random command strings with a view or a form and no unexpected error', async () => {
     const codes = new Map<string, number>();
     const people = Object.values(USERS).map((u) => u.email);
     await fc.assert(fc.asyncProperty(fc.oneof({ arbitrary: nearGrammar, weight: 7 }, { arbitrary: anyText, weight: 3 }), fc.constantFrom(...people, 'stranger@example.invalid'), async (text, email) => {
       const response = await world.core.handle(consoleRequest(email, text));
       expect(response.code).not.toBe('UNEXPECTED');
       expect(response.code).not.toBe('REQUEST.INVALID');
-      expect(response.view.fallbackText.length).toBeGreaterThan(0);
+      // Every answer shows the person something: a view with words, or a form with fields.
+      const form = response.effects.find((e) => e.type === 'openForm');
+      if (form?.type === 'openForm') expect(form.form.fields.length).toBeGreaterThan(0);
+      else expect(shownView(response).fallbackText.length).toBeGreaterThan(0);
       if (!response.ok) expect(response.code).toMatch(/^[A-Z]+\.[A-Z_]+$/);
       codes.set(response.code ?? 'ok', (codes.get(response.code ?? 'ok') ?? 0) + 1);
     }), { numRuns: 10_000 });

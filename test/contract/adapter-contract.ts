@@ -11,12 +11,31 @@ import type { Core } from '../../src/index.js';
 import { engines } from '../support/databases.js';
 import { USERS, createWorld, type World } from './world.js';
 
+/** A button as the person sees it: the command it runs, and a handle the harness uses to press it. */
+export interface SeenButton {
+  label: string;
+  command: string;
+  /** The action id it is for, when it is about an action. */
+  actionId?: number;
+  opensForm: boolean;
+  /** Whatever the harness needs to press it (the message it is on, the platform payload). */
+  handle: unknown;
+}
+
 export interface Delivered {
   ok: boolean;
   /** Everything the person sees, as plain text. */
   text: string;
-  /** The buttons offered, as the commands they run. */
-  buttons: { command: string; args: string[] }[];
+  /** The buttons offered. */
+  buttons: SeenButton[];
+}
+
+/** A form as the person sees it (a Slack modal, card inputs, console prompts). */
+export interface FormSession {
+  title: string;
+  fields: { name: string; label: string; required: boolean; options: string[] }[];
+  /** Submits answers by field name: the errors shown in the form, or null when it was accepted. */
+  submit(answers: Record<string, string | string[]>): Promise<{ errors: Record<string, string> | null; delivered: Delivered }>;
 }
 
 export interface AdapterHarness {
@@ -25,7 +44,11 @@ export interface AdapterHarness {
   /** Sends the same delivery twice, as a platform retry would. */
   sendTwice(email: string, text: string): Promise<[Delivered, Delivered]>;
   /** Presses a button as a member of staff. */
-  press(email: string, button: { command: string; args: string[] }): Promise<Delivered>;
+  press(email: string, button: SeenButton): Promise<Delivered>;
+  /** Presses the same button twice, as a double click does. */
+  pressTwice(email: string, button: SeenButton): Promise<[Delivered, Delivered]>;
+  /** Presses a form button (Close…, Hand off…, Escalate…): the form shown, or the refusal. */
+  openForm(email: string, button: SeenButton): Promise<FormSession | Delivered>;
   /** Sends text from an account no member of staff is linked to. */
   sendUnlinked(text: string): Promise<Delivered>;
   /** How `link` names that unlinked account on this platform (a mention). */
@@ -200,7 +223,66 @@ export function adapterContract(descriptor: AdapterContractDescriptor): void {
       expect(claim).toBeDefined();
       const pressed = await h.press(technician.email, claim!);
       expect(pressed.ok).toBe(true);
-      expect(pressed.text).toContain(`${technician.name} claimed ${claim!.args[0]}`);
+      expect(pressed.text).toContain(`${technician.name} claimed A-${claim!.actionId}`);
+    });
+
+    it('a double click claims once', async () => {
+      const list = await h.send(technician.email, 'list overdue_monitoring');
+      const claim = list.buttons.find((b) => b.command === 'claim')!;
+      const ref = `A-${claim.actionId}`;
+      const before = await auditCount(world, ref, 'action.claimed');
+      const actionsBefore = rowsOf<{ n: number }>(await world.db.execute(sql`SELECT count(*)::int AS n FROM actions`))[0]!.n;
+      const [first, second] = await h.pressTwice(technician.email, claim);
+      expect(first.ok).toBe(true);
+      expect(second.text).not.toContain('something went wrong');
+      expect(await auditCount(world, ref, 'action.claimed')).toBe(before + 1);
+      expect(rowsOf<{ n: number }>(await world.db.execute(sql`SELECT count(*)::int AS n FROM actions`))[0]!.n).toBe(actionsBefore);
+    });
+
+    it('closes through the form: a missing detail is shown in the form, the corrected form closes the action', async () => {
+      const ref = await actionOfKind(world, 'overdue_monitoring');
+      const claimed = await h.send(technician.email, `claim ${ref}`);
+      const close = claimed.buttons.find((b) => b.command === 'close' && b.opensForm);
+      expect(close).toBeDefined();
+      const form = await h.openForm(technician.email, close!);
+      if (!('submit' in form)) throw new Error(`no form: ${form.text}`);
+      expect(form.fields.find((f) => f.name === 'outcome')?.options).toEqual(['test_booked', 'declined', 'not_required', 'unable_to_contact']);
+      const missing = await form.submit({ outcome: 'test_booked', note: 'booked by phone' });
+      expect(missing.errors?.date).toContain('test_booked needs the booked date');
+      expect(await auditCount(world, ref, 'action.closed')).toBe(0);
+      const done = await form.submit({ outcome: 'test_booked', date: '2026-11-30', note: 'booked by phone' });
+      expect(done.errors).toBeNull();
+      expect(await auditCount(world, ref, 'action.closed')).toBe(1);
+      const [row] = rowsOf<{ status: string; outcome: string; detail: unknown }>(await world.db.execute(sql`SELECT status, outcome, outcome_detail AS detail FROM actions WHERE id = ${Number(ref.slice(2))}`));
+      expect(row).toMatchObject({ status: 'closed', outcome: 'test_booked' });
+    });
+
+    it('offers only the outcomes the person may choose; a clinical sign-off form is refused to a technician', async () => {
+      const ref = await actionOfKind(world, 'result_review');
+      const seen = await h.send(pharmacist.email, `claim ${ref}`);
+      const close = seen.buttons.find((b) => b.command === 'close' && b.opensForm)!;
+      const refusedForm = await h.openForm(technician.email, close);
+      expect('submit' in refusedForm).toBe(false);
+      expect((refusedForm as Delivered).text).toMatch(/clinical decision|pharmacist/);
+      const form = await h.openForm(pharmacist.email, close);
+      if (!('submit' in form)) throw new Error(`no form: ${form.text}`);
+      expect(form.fields.find((f) => f.name === 'outcome')?.options).toContain('in_range_no_action');
+    });
+
+    it('hands off through the form to a person of the team, chosen from a list', async () => {
+      const ref = await actionOfKind(world, 'overdue_monitoring');
+      const seen = await h.send(technician.email, `claim ${ref}`);
+      const handoff = seen.buttons.find((b) => b.command === 'handoff' && b.opensForm)!;
+      const form = await h.openForm(technician.email, handoff);
+      if (!('submit' in form)) throw new Error(`no form: ${form.text}`);
+      const people = form.fields.find((f) => f.name === 'person')?.options ?? [];
+      expect(people).toContain(dutyLead.email);
+      expect(people).not.toContain(outsider.email);
+      const noReason = await form.submit({ person: dutyLead.email });
+      expect(noReason.errors?.reason).toBeTruthy();
+      const done = await form.submit({ person: dutyLead.email, reason: 'covering the clinic' });
+      expect(done.errors).toBeNull();
+      expect(await auditCount(world, ref, 'action.handed_off')).toBe(1);
     });
 
     it('renders a long list as the most urgent 25 and counts the rest', async () => {

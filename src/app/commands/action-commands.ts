@@ -13,6 +13,7 @@ import { requirementKeyOf, type TestKey } from '../../domain/test-keys.js';
 import { findStaffByAccount, findStaffByEmail } from '../../staff/directory.js';
 import { actionCard } from '../../views/action-views.js';
 import { auditDiff, loadAction, lockAction, updateAction, updateActionAudited, type ActionRecord } from '../../workflow/action-store.js';
+import { actionPostInsert, queueActionPosts } from '../../workflow/channel-posts.js';
 import { createActions, type CreatedAction } from '../../workflow/create-actions.js';
 import type { Command, TargetSpec } from '../grammar.js';
 import { refused, replied, type CommandContext, type Reply } from '../context.js';
@@ -112,6 +113,8 @@ function applyWithEffects(ctx: CommandContext, id: number, command: ActionComman
     const created = await applyEffects(ctx, tx, action, effects);
     const { before, after } = auditDiff(action, patch);
     if (created.length) after.escalations = created.map((c) => actionRef(c.id));
+    // The team sees the change, and any escalation it opened, on a card in the channel.
+    if (ctx.postTo) await queueActionPosts(tx, ctx.postTo, [action.id, ...created.map((c) => c.id)], ctx.correlationId);
     await appendAudit(tx, ctx.auditActor, { verb: auditVerb, entityType: 'action', entityId: ref, patientRef: action.patientRef, before, after, reason }, ctx.now);
     return applied(action, patch, auditVerb, created);
   }).catch((err: unknown) => {
@@ -140,7 +143,8 @@ async function apply(ctx: CommandContext, id: number, command: ActionCommand): P
       await appendAudit(ctx.deps.db, ctx.auditActor, record, ctx.now);
       return applied(action, patch, auditVerb, []);
     }
-    if (await updateActionAudited(ctx.deps.db, action, patch, ctx.now, ctx.auditActor, record)) return applied(action, patch, auditVerb, []);
+    const post = ctx.postTo ? actionPostInsert(ctx.postTo, id, ctx.correlationId, 'changed') : undefined;
+    if (await updateActionAudited(ctx.deps.db, action, patch, ctx.now, ctx.auditActor, record, post)) return applied(action, patch, auditVerb, []);
   }
   return changedMeanwhile(ref);
 }
@@ -159,6 +163,5 @@ export async function runActionCommand(ctx: CommandContext, command: Extract<Com
   let headline = HEADLINE[auditVerb]?.(ref, ctx.member.name) ?? '';
   if (created.length) headline += ` Opened ${created.map((c) => `${actionRef(c.id)} (escalation to a ${(c.assignedRole ?? 'lead').replace(/_/g, ' ')})`).join(', ')}.`;
   else if (auditVerb === 'action.escalated') headline += ' An escalation for that role is already open.';
-  // A note is the person's own record; changes of who holds what are for the whole channel.
-  return replied(actionCard(action, ctx.now, headline), auditVerb === 'action.noted' ? 'ephemeral' : 'channel');
+  return replied(actionCard(action, ctx.now, headline));
 }

@@ -33,18 +33,19 @@ export async function runBind(ctx: CommandContext, command: Extract<Command, { n
   if (!team.ok) return refused(team);
   const { platform, tenant } = ctx.account;
   const changed = await ctx.deps.db.transaction(async (tx) => {
-    const [previous] = rowsOf<{ team_id: string }>(await tx.execute(sql`SELECT team_id FROM channels
+    const [previous] = rowsOf<{ team_id: string; purpose: string }>(await tx.execute(sql`SELECT team_id, purpose FROM channels
       WHERE platform = ${platform} AND tenant = ${tenant} AND channel_id = ${ctx.channelId} FOR UPDATE`));
-    if (previous?.team_id === team.value) return false;
-    await tx.execute(sql`INSERT INTO channels (platform, tenant, channel_id, team_id, bound_by)
-      VALUES (${platform}, ${tenant}, ${ctx.channelId}, ${team.value}::uuid, ${ctx.member.staffId}::uuid)
-      ON CONFLICT (platform, tenant, channel_id) DO UPDATE SET team_id = excluded.team_id, bound_by = excluded.bound_by`);
+    if (previous?.team_id === team.value && previous.purpose === command.purpose) return false;
+    await tx.execute(sql`INSERT INTO channels (platform, tenant, channel_id, team_id, purpose, bound_by)
+      VALUES (${platform}, ${tenant}, ${ctx.channelId}, ${team.value}::uuid, ${command.purpose}, ${ctx.member.staffId}::uuid)
+      ON CONFLICT (platform, tenant, channel_id) DO UPDATE SET team_id = excluded.team_id, purpose = excluded.purpose, bound_by = excluded.bound_by`);
     await appendAudit(tx, ctx.auditActor, {
       verb: 'channel.bound', entityType: 'channel', entityId: `${platform}:${tenant}:${ctx.channelId}`,
-      before: previous ? { teamId: previous.team_id } : null, after: { teamId: team.value, team: command.team },
+      before: previous ? { teamId: previous.team_id, purpose: previous.purpose } : null, after: { teamId: team.value, team: command.team, purpose: command.purpose },
     }, ctx.now);
     return true;
   });
-  const text = changed ? `This channel is now ${command.team}'s channel: lists and digests here show that team.` : `This channel was already ${command.team}'s channel.`;
-  return replied(messageView('Channel bound', text, 'success'), 'channel');
+  const whose = command.purpose === 'managers' ? `${command.team}'s managers' channel: weekly digests for the team's managers go here` : `${command.team}'s channel: lists and digests here show that team`;
+  const text = changed ? `This channel is now ${whose}.` : `This channel was already ${whose.split(':')[0]}.`;
+  return replied(messageView('Channel bound', text, 'success'));
 }

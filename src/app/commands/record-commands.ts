@@ -20,7 +20,7 @@ function recordedView(title: string, summary: string, created: CreatedAction[], 
   const opened = created.map((c) => `${actionRef(c.id)} ${KIND_LABEL[c.kind]} (${c.priority})`);
   const text = duplicate ? `${summary} This was already recorded, so nothing changed.` : summary;
   const blocks: ViewBlock[] = [{ kind: 'text', text }];
-  if (opened.length) blocks.push({ kind: 'list', items: created.map((c, i) => ({ text: opened[i]!, buttons: [{ label: 'Claim', command: 'claim', args: [actionRef(c.id)], style: 'primary' as const }] })) });
+  if (opened.length) blocks.push({ kind: 'list', items: created.map((c, i) => ({ text: opened[i]!, buttons: [{ label: 'Claim', command: 'claim', fields: { actionId: c.id }, style: 'primary' as const }] })) });
   return { title, fallbackText: `${text}${opened.length ? ` Opened: ${opened.join(', ')}.` : ''}`, blocks, tone };
 }
 
@@ -32,7 +32,7 @@ export async function runRecord(ctx: CommandContext, command: RecordCommand): Pr
   if (!found.ok) return refused(found);
   const patient = found.value;
   const today = todayIn(patient.timeZone, ctx.now);
-  const actor = { ...ctx.auditActor, staffId: ctx.member.staffId };
+  const actor = { ...ctx.auditActor, staffId: ctx.member.staffId, postTo: ctx.postTo };
   const { db, ruleSet, workflow } = ctx.deps;
   const who = patientLabel(patient.patientRef, patient.displayLabel);
 
@@ -42,16 +42,16 @@ export async function runRecord(ctx: CommandContext, command: RecordCommand): Pr
     const { evaluation, created, duplicate } = recorded.value;
     const flag = evaluation ? `${evaluation.flag.toUpperCase()}: ${evaluation.reason}` : 'recorded';
     const tone = evaluation?.flag === 'red' ? 'urgent' : evaluation?.flag === 'amber' ? 'warning' : 'success';
-    return replied(recordedView(`Result for ${who}`, `${command.test} ${command.value}${command.unit ? ` ${command.unit}` : ''} on ${command.date ?? today}: ${flag}.`, created, duplicate, tone), 'channel');
+    return replied(recordedView(`Result for ${who}`, `${command.test} ${command.value}${command.unit ? ` ${command.unit}` : ''} on ${command.date ?? today}: ${flag}.`, created, duplicate, tone));
   }
   if (command.name === 'dna') {
     const recorded = await recordDna(db, ruleSet, { patientRef: patient.patientRef, test: command.test, takenOn: today, reason: command.reason }, actor, ctx.now, workflow);
     if (!recorded.ok) return refused(recorded);
     const { created, duplicate } = recorded.value;
-    return replied(recordedView(`Missed appointment for ${who}`, `${command.test} appointment missed on ${today}. Contact the patient today and offer reasonable adjustments.`, created, duplicate, 'warning'), 'channel');
+    return replied(recordedView(`Missed appointment for ${who}`, `${command.test} appointment missed on ${today}. Contact the patient today and offer reasonable adjustments.`, created, duplicate, 'warning'));
   }
   const recorded = await recordDischarge(db, ruleSet, { patientRef: patient.patientRef, dischargedOn: command.date ?? today }, actor, ctx.now, workflow);
   if (!recorded.ok) return refused(recorded);
   const { created, duplicate } = recorded.value;
-  return replied(recordedView(`Discharge for ${who}`, `Discharged on ${command.date ?? today}. Reconcile the medicines list within ${workflow.reconciliationHours} hours.`, created, duplicate, 'warning'), 'channel');
+  return replied(recordedView(`Discharge for ${who}`, `Discharged on ${command.date ?? today}. Reconcile the medicines list within ${workflow.reconciliationHours} hours.`, created, duplicate, 'warning'));
 }

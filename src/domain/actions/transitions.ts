@@ -99,17 +99,17 @@ function checkOutcome(action: ActionSnapshot, command: Extract<ActionCommand, { 
   const spec = OUTCOMES[action.kind][command.outcome];
   const ref = actionRef(action.id);
   if (!spec) {
-    return fail('OUTCOME.UNKNOWN', `"${command.outcome}" is not an outcome for a ${kindLabel(action.kind)}. Valid outcomes: ${outcomesFor(action.kind).join(', ')}. For example: close ${ref} ${outcomesFor(action.kind)[0]}`);
+    return fail('OUTCOME.UNKNOWN', `"${command.outcome}" is not an outcome for a ${kindLabel(action.kind)}. Valid outcomes: ${outcomesFor(action.kind).join(', ')}. For example: close ${ref} ${outcomesFor(action.kind)[0]}`, 'outcome');
   }
   if (spec.clinical && !mayDecideClinically(actor.roles, action.kind)) {
-    return fail('AUTH.FORBIDDEN', `Only a ${describeRoles(CLINICAL_ROLES[action.kind])} can close a ${kindLabel(action.kind)} as ${command.outcome}. Hand it to one: handoff ${ref} pharmacist REASON`);
+    return fail('AUTH.FORBIDDEN', `Only a ${describeRoles(CLINICAL_ROLES[action.kind])} can close a ${kindLabel(action.kind)} as ${command.outcome}. Hand it to one: handoff ${ref} pharmacist REASON`, 'outcome');
   }
   const usage = `close ${ref} ${command.outcome}${spec.date ? ' YYYY-MM-DD' : ''}${spec.minAttempts ? ' attempts=N' : ''}${spec.adjustments ? ' adjustments=transport,interpreter' : ''}${spec.note ? ' NOTE' : ''}`;
-  const missing = (what: string) => fail('OUTCOME.DETAIL_MISSING' as const, `${command.outcome} needs ${what}. Type: ${usage}`);
-  if (spec.date && !command.date) return missing(spec.date === 'waive_until' ? 'the date it is not required until' : 'the booked date');
-  if (spec.minAttempts && (command.attempts ?? 0) < spec.minAttempts) return missing(`at least ${spec.minAttempts} recorded contact attempts`);
-  if (spec.adjustments && !command.adjustments?.length) return missing('the reasonable adjustments offered');
-  if (spec.note && !command.note?.trim()) return missing('a note');
+  const missing = (what: string, field: string) => fail('OUTCOME.DETAIL_MISSING' as const, `${command.outcome} needs ${what}. Type: ${usage}`, field);
+  if (spec.date && !command.date) return missing(spec.date === 'waive_until' ? 'the date it is not required until' : 'the booked date', 'date');
+  if (spec.minAttempts && (command.attempts ?? 0) < spec.minAttempts) return missing(`at least ${spec.minAttempts} recorded contact attempts`, 'attempts');
+  if (spec.adjustments && !command.adjustments?.length) return missing('the reasonable adjustments offered', 'adjustments');
+  if (spec.note && !command.note?.trim()) return missing('a note', 'note');
   const detail: Record<string, unknown> = {};
   if (command.date) detail[spec.date ?? 'date'] = command.date;
   if (command.attempts !== undefined) detail.attempts = command.attempts;

@@ -1,0 +1,1 @@
+ALTER TABLE "channels" ADD COLUMN "purpose" text DEFAULT 'mdt' NOT NULL;
