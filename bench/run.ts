@@ -7,8 +7,9 @@
  * organisation's register allocates hundreds of thousands of short-lived rows, and V8's default
  * semi-space made garbage collection the largest single cost of the due list.
  *
- * Options: --patients N (default 100000), --engines pglite,postgres. PostgreSQL needs a role that
- * may CREATE DATABASE: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the CI test role.
+ * Options: --patients N (default 100000), --engines pglite,postgres, --suites register,claims,startup.
+ * PostgreSQL needs a role that may CREATE DATABASE: BENCH_DATABASE_URL, else TEST_DATABASE_URL,
+ * else the CI test role.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +21,7 @@ import { generateRegister } from './generate.js';
 const { values } = parseArgs({ options: {
   patients: { type: 'string', default: '100000' },
   engines: { type: 'string', default: 'postgres,pglite' },
-  suites: { type: 'string', default: 'register,claims' },
+  suites: { type: 'string', default: 'register,claims,startup' },
   users: { type: 'string', default: '200' },
   seconds: { type: 'string', default: '10' },
 } });
@@ -117,5 +118,14 @@ if (suites.has('claims')) {
     console.log(row('FLOOR: UPDATE … RETURNING + audit INSERT in a transaction', claims.floor));
     const ratio = claims.handle.p99 / claims.floor.p99;
     console.log(`p99 ÷ floor p99: ${ratio.toFixed(2)}× (target ≤ 2×): ${ratio <= 2 ? 'MET' : 'MISSED'}`);
+  }
+}
+
+if (suites.has('startup')) {
+  // The suite times plain `node` processes (the build, no tsx) and prints its own table.
+  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/startup.ts'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (child.status !== 0) {
+    console.error(`startup bench failed (exit ${child.status}).`);
+    process.exitCode = 1;
   }
 }

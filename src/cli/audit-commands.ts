@@ -8,11 +8,12 @@ import { z } from 'zod';
 import { exportAudit, type AuditExportFilter } from '../audit/export.js';
 import { verifyAuditChain, type AuditVerification } from '../audit/verify.js';
 import { isIsoDate } from '../domain/dates.js';
+import { commandInfo } from './commands.js';
 import type { CliContext } from './context.js';
 import { progressPrinter } from './progress.js';
 import type { CommandSpec } from './registry.js';
 
-const USAGE = 'audit verify|export [--from DAY] [--to DAY] [--patient REF] [--format csv|json] [--out FILE]';
+const USAGE = commandInfo('audit').usage;
 
 /** Below this many events verification takes a moment, and progress lines would only be noise. */
 const PROGRESS_THRESHOLD = 50_000;
@@ -100,9 +101,7 @@ async function exportCommand(ctx: CliContext, opts: AuditOptions): Promise<numbe
 }
 
 export const auditCommand: CommandSpec = {
-  name: 'audit',
-  usage: USAGE,
-  summary: 'Check the audit trail\'s hash chain, or export it with its hashes for an inspection (DAY: YYYY-MM-DD, UK).',
+  ...commandInfo('audit'),
   options: { from: { type: 'string' }, to: { type: 'string' }, patient: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
   schema: auditOptions,
   async run(ctx, { positionals, values }) {

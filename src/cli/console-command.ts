@@ -6,12 +6,11 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { runConsole } from '../../adapters/console/console.js';
 import { createCore } from '../app/core.js';
+import { commandInfo } from './commands.js';
 import type { CommandSpec } from './registry.js';
 
 export const consoleCommand: CommandSpec = {
-  name: 'console',
-  usage: 'console --as EMAIL',
-  summary: 'chat with closedloop in the terminal as a member of staff (reads commands from stdin when piped)',
+  ...commandInfo('console'),
   options: { as: { type: 'string' } },
   schema: z.object({ as: z.email({ message: 'give the staff email to act as, e.g. --as ana.example@example.nhs.uk' }) }),
   async run(ctx, args) {

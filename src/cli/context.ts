@@ -9,19 +9,9 @@ import { fail, ok, type Outcome } from '../domain/outcome.js';
 import { loadRuleSet } from '../rules/load.js';
 import type { RuleSet } from '../domain/rules/schema.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { processIo, type CliIo } from './io.js';
 
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-  /** True when stderr is a terminal (progress lines are redrawn in place). */
-  interactive: boolean;
-  /** Standard input, for commands that read it (the console); tests pass a stream of lines. */
-  input?: NodeJS.ReadableStream;
-  /** True when standard input is a person at a terminal rather than a script. */
-  inputIsTerminal?: boolean;
-  /** Writes without a newline (a prompt). */
-  prompt?(text: string): void;
-}
+export { processIo, type CliIo } from './io.js';
 
 export interface CliOptions {
   io?: CliIo;
@@ -42,15 +32,6 @@ export interface CliContext {
   database(): Promise<DatabaseHandle>;
   close(): Promise<void>;
 }
-
-export const processIo: CliIo = {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-  interactive: Boolean(process.stderr.isTTY),
-  input: process.stdin,
-  inputIsTerminal: Boolean(process.stdin.isTTY),
-  prompt: (text) => process.stdout.write(text),
-};
 
 export function createCliContext(options: CliOptions): Outcome<CliContext, 'CONFIG.INVALID'> {
   const loaded = loadConfig(options.env ?? process.env);

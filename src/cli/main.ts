@@ -2,17 +2,12 @@
  * `closedloop` command line. Exit codes: 0 success, 1 the command failed (the message says why
  * and what to do), 2 the command was typed wrongly, 3 unexpected error (logged with a reference).
  */
+// Only these light modules load at start, so `help` and a mistyped command answer fast; the
+// command's own module, the context and the database client load when a command runs.
 import { parseArgs } from 'node:util';
-import { DatabaseConnectionError, DatabaseLockedError } from '../db/client.js';
-import { auditCommand } from './audit-commands.js';
-import { consoleCommand } from './console-command.js';
-import { createCliContext, processIo, type CliOptions } from './context.js';
-import { dueCommand, importCommand, migrateCommand, resultsCommand, rulesCommand } from './register-commands.js';
-import type { CommandSpec } from './registry.js';
-import { staffCommand } from './staff-commands.js';
-import { syncCommand } from './workflow-commands.js';
-
-export const COMMANDS: CommandSpec[] = [migrateCommand, importCommand, dueCommand, resultsCommand, rulesCommand, auditCommand, staffCommand, syncCommand, consoleCommand];
+import { COMMANDS } from './commands.js';
+import type { CliOptions } from './context.js';
+import { processIo } from './io.js';
 
 export function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));
@@ -35,11 +30,12 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     io.out(helpText());
     return name ? 0 : 2;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.err(`Unknown command "${name}".\n\n${helpText()}`);
     return 2;
   }
+  const command = await entry.load();
   let args;
   try {
     const parsed = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
@@ -56,6 +52,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
       return 2;
     }
   }
+  const [{ createCliContext }, { DatabaseConnectionError, DatabaseLockedError }] = await Promise.all([import('./context.js'), import('../db/client.js')]);
   const created = createCliContext({ ...options, io });
   if (!created.ok) {
     io.err(created.message);

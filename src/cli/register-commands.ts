@@ -12,6 +12,7 @@ import { importRegister } from '../imports/register-import.js';
 import { dueList } from '../register/due-list.js';
 import { resultsList } from '../register/results-list.js';
 import { describeSyncSummary } from '../workflow/sync.js';
+import { commandInfo } from './commands.js';
 import type { CliContext } from './context.js';
 import { renderCsv, renderTable } from './format.js';
 import { progressPrinter } from './progress.js';
@@ -30,9 +31,7 @@ function requireRules(ctx: CliContext) {
 }
 
 export const migrateCommand: CommandSpec = {
-  name: 'migrate',
-  usage: 'migrate',
-  summary: 'Create or upgrade the database schema (also done automatically on start).',
+  ...commandInfo('migrate'),
   async run(ctx) {
     const handle = await ctx.database();
     ctx.io.out(`Database is up to date (${handle.describe}).`);
@@ -41,9 +40,7 @@ export const migrateCommand: CommandSpec = {
 };
 
 export const importCommand: CommandSpec = {
-  name: 'import',
-  usage: 'import register FILE | import events FILE',
-  summary: 'Import a register or events CSV (all-or-nothing; re-importing changes nothing).',
+  ...commandInfo('import'),
   options: {},
   async run(ctx, { positionals }) {
     const [kind, file] = positionals;
@@ -109,9 +106,7 @@ function responsibleText(item: DueItem): string {
 }
 
 export const dueCommand: CommandSpec = {
-  name: 'due',
-  usage: 'due [--team T] [--as-of YYYY-MM-DD] [--status overdue|due|all] [--format table|json|csv]',
-  summary: 'Tests due, overdue or never done, with who is responsible for each.',
+  ...commandInfo('due'),
   options: { team: { type: 'string' }, 'as-of': { type: 'string' }, status: { type: 'string' }, format: { type: 'string' } },
   schema: dueOptions,
   async run(ctx, { values }) {
@@ -143,9 +138,7 @@ const resultsOptions = z.object({
 });
 
 export const resultsCommand: CommandSpec = {
-  name: 'results',
-  usage: 'results [--flagged] [--team T] [--as-of YYYY-MM-DD] [--days N] [--format table|json]',
-  summary: 'Recent results rated green, amber or red, with the reason (default: last 30 days).',
+  ...commandInfo('results'),
   options: { flagged: { type: 'boolean' }, team: { type: 'string' }, 'as-of': { type: 'string' }, days: { type: 'string' }, format: { type: 'string' } },
   schema: resultsOptions,
   async run(ctx, { values }) {
@@ -170,9 +163,7 @@ export const resultsCommand: CommandSpec = {
 };
 
 export const rulesCommand: CommandSpec = {
-  name: 'rules',
-  usage: 'rules [DRUG]',
-  summary: 'The monitoring rules in force, or one drug\'s rule with its sources.',
+  ...commandInfo('rules'),
   async run(ctx, { positionals }) {
     const ruleSet = requireRules(ctx);
     if (!ruleSet) return 1;

@@ -1,4 +1,4 @@
-/** The CLI's command table: each command declares its usage, options and handler. */
+/** A CLI command: its options and handler, with its name, usage and summary from commands.ts. */
 import type { ParseArgsConfig } from 'node:util';
 import type { ZodType } from 'zod';
 import type { CliContext } from './context.js';
@@ -8,10 +8,14 @@ export interface ParsedArgs {
   values: Record<string, string | boolean | undefined>;
 }
 
-export interface CommandSpec {
+/** What `help` lists; kept in commands.ts, away from the handlers (see there). */
+export interface CommandInfo {
   name: string;
   usage: string;
   summary: string;
+}
+
+export interface CommandSpec extends CommandInfo {
   options?: NonNullable<ParseArgsConfig['options']>;
   /** Validates `values`; its messages are shown to the user on a usage error. */
   schema?: ZodType;

@@ -12,11 +12,12 @@ import type { Queryable } from '../db/database.js';
 import { formatProblems } from '../imports/problems.js';
 import { findTeamId } from '../register/due-list.js';
 import { importStaff, type StaffImportSummary } from '../staff/staff-import.js';
+import { commandInfo } from './commands.js';
 import type { CliContext } from './context.js';
 import { renderTable } from './format.js';
 import type { CommandSpec } from './registry.js';
 
-const USAGE = 'staff import FILE | staff list [--team T]';
+const USAGE = commandInfo('staff').usage;
 
 const staffOptions = z.object({
   team: z.string().trim().min(1, 'give the team name, e.g. --team "Rainbow CMHT"').optional(),
@@ -73,9 +74,7 @@ async function runList(ctx: CliContext, team: string | undefined): Promise<numbe
 }
 
 export const staffCommand: CommandSpec = {
-  name: 'staff',
-  usage: USAGE,
-  summary: 'Import the staff list (roles and teams; all-or-nothing) or list staff.',
+  ...commandInfo('staff'),
   options: { team: { type: 'string' } },
   schema: staffOptions,
   async run(ctx, { positionals, values }) {

@@ -8,6 +8,7 @@ import { SYSTEM_ACTOR_NAME, type AuditActor } from '../audit/append.js';
 import { isIsoDate, type IsoDate } from '../domain/dates.js';
 import type { RuleSet } from '../domain/rules/schema.js';
 import { describeSyncSummary, syncActions, type SyncSummary } from '../workflow/sync.js';
+import { commandInfo } from './commands.js';
 import type { CliContext } from './context.js';
 import { progressPrinter } from './progress.js';
 import type { CommandSpec } from './registry.js';
@@ -34,9 +35,7 @@ export async function runSync(ctx: CliContext, ruleSet: RuleSet, asOf: IsoDate):
 }
 
 export const syncCommand: CommandSpec = {
-  name: 'sync',
-  usage: 'sync [--as-of YYYY-MM-DD]',
-  summary: 'Create the actions the register calls for, and close those whose cause has gone (safe to repeat).',
+  ...commandInfo('sync'),
   options: { 'as-of': { type: 'string' } },
   schema: syncOptions,
   async run(ctx, { positionals, values }) {

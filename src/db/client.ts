@@ -9,18 +9,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { MIGRATIONS_DIR } from '../paths.js';
 import type { Database } from './database.js';
 import * as schema from './schema.js';
 
-/** The repo's top-level `migrations/` (this file is src/db/client.ts). */
-export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+/** The repo's top-level `migrations/`. */
+export const migrationsFolder = MIGRATIONS_DIR;
 
 /** Name of the lock file inside an embedded data directory. */
 export const LOCK_FILE_NAME = 'closedloop.lock';

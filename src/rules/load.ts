@@ -11,8 +11,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
+import { DEFAULT_RULES_FILE } from '../paths.js';
 import { ruleOverrideSchema, ruleSetSchema, type RuleOverride, type RuleSet } from '../domain/rules/schema.js';
 import { checkRuleSet, locateIn, type Locate, type RuleProblem } from './check.js';
 
@@ -24,7 +24,7 @@ export type LoadResult =
   | LoadFailure;
 
 /** The national default, read from disk (not a JSON import) so deployments can diff and replace it. */
-export const DEFAULT_RULES_PATH = fileURLToPath(new URL('./default-rules.json', import.meta.url));
+export const DEFAULT_RULES_PATH = DEFAULT_RULES_FILE;
 
 /** The message lists every problem, unless the headline already says it all (unreadable file, bad JSON). */
 function failure(code: RuleErrorCode, headline: string, problems: RuleProblem[], listProblems = true): LoadFailure {
