@@ -1,8 +1,16 @@
 /**
  * `npm start`: opens the database (embedded PGlite unless DATABASE_URL is set), applies
  * migrations, loads and records the rule set, seeds the fictional demo register into an empty
- * database, and serves HTTP (`/healthz`). Chat adapters attach here in later releases.
+ * database, and serves HTTP: `/healthz`, and `/slack/events` when Slack is configured. The
+ * delivery worker sends what the outbox holds (channel posts, message updates).
+ *
+ * This is a composition root: the one place (with the CLI) that imports adapters.
  */
+import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/app.js';
+import { loadSlackConfig } from '../adapters/slack/config.js';
+import { createCore } from './app/core.js';
+import type { Deliverer } from './delivery/ports.js';
+import { createOutboxWorker } from './delivery/worker.js';
 import { loadConfig } from './config/env.js';
 import { DatabaseConnectionError, DatabaseLockedError, openDatabase } from './db/client.js';
 import { todayIn } from './domain/dates.js';
@@ -21,6 +29,11 @@ async function main(): Promise<number> {
   }
   const config = loaded.config;
   const logger = createLogger(config.logLevel);
+  const slackConfig = loadSlackConfig(process.env);
+  if (!slackConfig.ok) {
+    console.error(slackConfig.message);
+    return 1;
+  }
 
   const rules = loadRuleSet({ overridePath: config.rulesFile });
   if (!rules.ok) {
@@ -51,8 +64,22 @@ async function main(): Promise<number> {
     else console.error(`Could not load the demo staff: ${actions.message}`);
   }
 
-  const server = createHttpServer(db, { driver: handle.driver, rulesVersion: rules.ruleSet.version, startedAt: new Date() }, logger);
+  // The worker is created first so the core can wake it the moment a change queues a post.
+  let slack: SlackAdapter | null = null;
+  const deliverers: Deliverer[] = [];
+  let kick = () => {};
+  const core = createCore({ db, ruleSet: rules.ruleSet, workflow: config.workflow, logger, now: () => new Date(), afterChange: () => kick() });
+  if (slackConfig.config) {
+    slack = createSlackAdapter({ core, config: slackConfig.config, logger });
+    deliverers.push(slack.deliverer);
+  }
+  const worker = createOutboxWorker({ db, deliverers, logger, maxAttempts: config.outboxMaxAttempts });
+  kick = () => worker.kick();
+
+  const server = createHttpServer(db, { driver: handle.driver, rulesVersion: rules.ruleSet.version, startedAt: new Date() }, logger, slack?.route ? [slack.route] : []);
   const { port } = await listen(server, config.port, config.host);
+  if (slack) await slack.start();
+  worker.start();
   console.log([
     `closedloop is running: http://${config.host}:${port}/healthz`,
     `  database: ${handle.describe}`,
@@ -60,8 +87,11 @@ async function main(): Promise<number> {
     '',
     'The register is managed with the CLI (npx closedloop help): due lists, results, imports, rules, staff, sync, audit.',
     '',
-    // Slack and Teams adapters arrive in later releases; until one is configured the console is the channel.
-    'No chat platform (Slack or Teams) is configured. Try the whole loop in the terminal console:',
+    slack
+      ? `Slack: ${slack.mode === 'socket' ? 'connected in Socket Mode' : `requests at http://${config.host}:${port}/slack/events (set this URL in the Slack app, behind your HTTPS proxy)`}, command ${slackConfig.config!.command}.`
+      : 'Slack is not configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; see README "Connect to Slack").',
+    '',
+    'Try the whole loop in the terminal console:',
     config.databaseUrl
       ? `  npx closedloop console --as ${DEMO_STAFF[1].email}`
       : `  stop this server (Ctrl+C), then: npx closedloop console --as ${DEMO_STAFF[1].email}\n  (the embedded database allows one process at a time; set DATABASE_URL to share PostgreSQL)`,
@@ -74,6 +104,9 @@ async function main(): Promise<number> {
     stopping = true;
     logger.info('shutdown', { signal });
     server.close();
+    // Calls in flight finish and are recorded; what is still queued waits in the outbox for the next start.
+    await worker.stop();
+    await slack?.stop();
     await handle.close();
     process.exit(0);
   };

@@ -25,6 +25,7 @@ const target = z.union([
 export const commandSchema = z.discriminatedUnion('name', [
   z.object({ name: z.literal('help'), topic: word.optional() }),
   z.object({ name: z.literal('mine') }),
+  z.object({ name: z.literal('home') }),
   z.object({ name: z.literal('list'), filter: z.enum(LIST_FILTERS as [string, ...string[]]) }),
   z.object({ name: z.enum(['claim', 'release']), actionId }),
   z.object({

@@ -19,7 +19,7 @@ import { helpView, messageView, unexpectedView } from '../views/common-views.js'
 import { runActionCommand } from './commands/action-commands.js';
 import { runBind, runLink } from './commands/admin-commands.js';
 import { runRecord } from './commands/record-commands.js';
-import { runAudit, runList, runPatient } from './commands/view-commands.js';
+import { runAudit, runHome, runList, runPatient } from './commands/view-commands.js';
 import { refused, type CommandContext, type CoreDeps, type Reply } from './context.js';
 import { formAgain, openForm } from './forms.js';
 import { parseCommand, stripInvocation, type Command } from './grammar.js';
@@ -29,12 +29,16 @@ import { commandFromSubmission } from './submission.js';
 
 export type { CoreDeps } from './context.js';
 
+/** Commands that only read: everything else changes the register, the workflow or a link. */
+const READ_ONLY = new Set<Command['name']>(['help', 'mine', 'home', 'list', 'patient', 'audit']);
+
 export interface Core {
   handle(request: CoreRequest): Promise<CoreResponse>;
 }
 
 function dispatch(ctx: CommandContext, command: Exclude<Command, { name: 'help' }>): Promise<Reply> {
   switch (command.name) {
+    case 'home': return runHome(ctx);
     case 'mine':
     case 'list': return runList(ctx, command);
     case 'patient': return runPatient(ctx, command);
@@ -126,6 +130,7 @@ export function createCore(deps: CoreDeps): Core {
     const reply = await dispatch(ctx, command);
     // A link made here changes who an account is: forget what was remembered.
     if (command.name === 'link' && reply.ok) identities.clear();
+    if (reply.ok && !READ_ONLY.has(command.name)) return { ...answer(request, reply), changed: true };
     if (!reply.ok && submission && reply.field) {
       const again = await formAgain(ctx, submission, { [reply.field]: reply.view.fallbackText });
       if (again) return { ...again, code: reply.code };
@@ -153,7 +158,7 @@ export function createCore(deps: CoreDeps): Core {
         }
         const result = await run(request);
         if (deliveryKey) await deps.db.execute(sql`UPDATE request_receipts SET response = ${JSON.stringify(result)}::jsonb WHERE delivery_key = ${deliveryKey}`);
-        if (result.ok) deps.afterChange?.();
+        if (result.changed) deps.afterChange?.();
         return result;
       } catch (err) {
         const ref = deps.logger.unexpected(err, { via: request.via, correlationId: request.correlationId });

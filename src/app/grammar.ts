@@ -17,6 +17,7 @@ export type TargetSpec = { role: Role } | { email: string } | { mention: string 
 export type Command =
   | { name: 'help'; topic?: string }
   | { name: 'mine' }
+  | { name: 'home' }
   | { name: 'list'; filter: ListFilter }
   | { name: 'claim' | 'release'; actionId: number }
   | { name: 'close'; actionId: number; outcome: string; date?: string; attempts?: number; adjustments?: ReasonableAdjustment[]; note?: string }
@@ -140,6 +141,7 @@ function readCommand(text: string): Outcome<Command, ParseError> {
   switch (name) {
     case 'help': return ok({ name: 'help', topic: rest[0]?.toLowerCase() });
     case 'mine': return ok({ name: 'mine' });
+    case 'home': return ok({ name: 'home' });
     case 'list': {
       const filter = (rest[0]?.toLowerCase() ?? 'open') as ListFilter;
       if (!LIST_FILTERS.includes(filter)) return fail('LIST.UNKNOWN_FILTER', `"${rest[0]}" is not a list. Try: ${LIST_FILTERS.join(', ')}.`);

@@ -103,6 +103,8 @@ export interface CoreResponse {
   effects: Effect[];
   /** True when this delivery was seen before and the first reply is being repeated. */
   duplicate?: boolean;
+  /** True when the request changed something (adapters refresh what they show the person, e.g. App Home). */
+  changed?: boolean;
 }
 
 export type { SubmissionFields };

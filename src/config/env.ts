@@ -14,6 +14,8 @@ const envSchema = z.object({
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   RULES_FILE: z.string().trim().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Tries before an undeliverable chat message is dead-lettered (about 20 minutes of backoff at 12). */
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int('must be a whole number from 1 to 50').min(1, 'must be at least 1').max(50, 'must be at most 50').default(12),
   /** Set to "false" to start with an empty register instead of the fictional demo data. */
   DEMO_DATA: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 });
@@ -26,6 +28,7 @@ export type AppConfig = {
   rulesFile: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   demoData: boolean;
+  outboxMaxAttempts: number;
   /** Action timings (review windows, escalation, reconciliation): see src/config/workflow.ts. */
   workflow: WorkflowConfig;
 };
@@ -53,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       rulesFile: e.RULES_FILE ? path.resolve(e.RULES_FILE) : undefined,
       logLevel: e.LOG_LEVEL,
       demoData: e.DEMO_DATA,
+      outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
       workflow: workflow.value,
     },
   };

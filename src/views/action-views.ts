@@ -123,6 +123,16 @@ export function actionCard(action: ActionRecord, now: Date, headline?: string): 
   };
 }
 
+/** App Home: two lists as one view, each with its heading. */
+export function homeView(mine: MessageView, red: MessageView): MessageView {
+  const heading = (view: MessageView): ViewBlock => ({ kind: 'text', text: view.title, emphasis: 'strong' });
+  return {
+    title: 'closedloop', tone: red.tone === 'urgent' ? 'urgent' : 'info',
+    blocks: [heading(mine), ...mine.blocks, { kind: 'divider' }, heading(red), ...red.blocks],
+    fallbackText: `${mine.fallbackText} ${red.fallbackText}`,
+  };
+}
+
 /** One line per action, most urgent first, with a Claim button on unclaimed ones. */
 export function actionList(title: string, actions: ActionRecord[], total: number, now: Date, empty: string): MessageView {
   if (actions.length === 0) return { title, fallbackText: `${title}: ${empty}`, blocks: [{ kind: 'text', text: empty }], tone: 'success' };

@@ -4,7 +4,7 @@
  */
 
 export const COMMAND_NAMES = [
-  'help', 'mine', 'list', 'claim', 'release', 'close', 'handoff', 'escalate', 'note', 'patient', 'result', 'dna',
+  'help', 'mine', 'home', 'list', 'claim', 'release', 'close', 'handoff', 'escalate', 'note', 'patient', 'result', 'dna',
   'discharge', 'audit', 'link', 'bind',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -18,6 +18,7 @@ export interface CommandHelp {
 export const COMMAND_HELP: Record<CommandName, CommandHelp> = {
   help: { usage: 'help [COMMAND]', summary: 'what you can type' },
   mine: { usage: 'mine', summary: 'actions you hold' },
+  home: { usage: 'home', summary: "your actions and your team's unclaimed red items" },
   list: { usage: 'list [overdue|unclaimed|red|KIND]', summary: "your team's open actions" },
   claim: { usage: 'claim ID', summary: 'take an action (e.g. claim A-1042)' },
   release: { usage: 'release ID', summary: 'give an action back' },

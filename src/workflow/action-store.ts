@@ -142,6 +142,8 @@ export interface ActionQuery {
   staffId: string;
   now: Date;
   limit: number;
+  /** Only unclaimed ones (App Home's red items nobody has taken). */
+  unclaimedOnly?: boolean;
 }
 
 /**
@@ -156,7 +158,7 @@ export async function listActions(db: Queryable, query: ActionQuery): Promise<{ 
   else conditions.push(sql`a.team_id = ANY(${teamList}::uuid[])`);
   // "Overdue" covers both senses people mean: tests overdue (to chase) and actions past their due time.
   if (query.filter === 'overdue') conditions.push(sql`(a.kind = 'overdue_monitoring' OR a.due_at < ${query.now.toISOString()}::timestamptz)`);
-  if (query.filter === 'unclaimed') conditions.push(sql`a.status = 'open'`);
+  if (query.filter === 'unclaimed' || query.unclaimedOnly) conditions.push(sql`a.status = 'open'`);
   if (query.filter === 'red') conditions.push(sql`a.priority = 'red'`);
   if (!['open', 'mine', 'overdue', 'unclaimed', 'red'].includes(query.filter)) conditions.push(sql`a.kind = ${query.filter}`);
   const where = sql.join(conditions, sql` AND `);

@@ -12,7 +12,7 @@ import { actionRef, type ActionKind } from '../../domain/actions/kinds.js';
 import { mayInTeam } from '../../domain/actions/permissions.js';
 import { fail, ok, type Outcome } from '../../domain/outcome.js';
 import { loadPatientStates } from '../../register/register-state.js';
-import { KIND_LABEL, actionList, patientLabel } from '../../views/action-views.js';
+import { KIND_LABEL, actionList, homeView, patientLabel } from '../../views/action-views.js';
 import { timelineView } from '../../views/common-views.js';
 import { LIST_LIMIT, type MessageView, type ViewBlock } from '../../views/model.js';
 import { listActions, loadAction, patientActions } from '../../workflow/action-store.js';
@@ -59,6 +59,20 @@ export async function runList(ctx: CommandContext, command: Extract<Command, { n
   const title = filter === 'mine' ? titles.mine! : `${titles[filter] ?? `${KIND_LABEL[filter as ActionKind]} actions`} for ${scope.label}`;
   const empty = filter === 'mine' ? 'You hold no open actions. Type "list unclaimed" to pick one up.' : 'Nothing here: every loop is closed.';
   return replied(actionList(title, actions, total, ctx.now, empty));
+}
+
+/** App Home: what I hold, and my team's red items nobody has taken. */
+export async function runHome(ctx: CommandContext): Promise<Reply> {
+  if (ctx.member.teamIds.length === 0) return refused(NO_TEAM);
+  const base = { teamIds: ctx.member.teamIds, staffId: ctx.member.staffId, now: ctx.now, limit: 10 };
+  const [mine, red] = await Promise.all([
+    listActions(ctx.deps.db, { ...base, filter: 'mine' }),
+    listActions(ctx.deps.db, { ...base, filter: 'red', unclaimedOnly: true }),
+  ]);
+  return replied(homeView(
+    actionList('Your open actions', mine.actions, mine.total, ctx.now, 'You hold no open actions.'),
+    actionList("Your team's unclaimed red items", red.actions, red.total, ctx.now, 'No red item is waiting for someone to take it.'),
+  ));
 }
 
 export async function runPatient(ctx: CommandContext, command: Extract<Command, { name: 'patient' }>): Promise<Reply> {
