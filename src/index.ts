@@ -3,7 +3,9 @@
  * platform needs is here: the entry point, the request and its effects, the neutral view and
  * form model, the plain-text renderers, and the delivery port adapters implement.
  */
-export { createCore, type Core, type CoreDeps } from './app/core.js';
+export { createCore, type CoreOptions } from './create-core.js';
+export type { Core, CoreDeps } from './app/core.js';
+export type { Stores } from './app/ports.js';
 export {
   coreRequestSchema, messageRefSchema, PLATFORMS, submissionSchema,
   type ChannelRef, type CoreRequest, type CoreResponse, type Effect, type MessageRef, type Platform, type Submission,

@@ -8,7 +8,7 @@
  */
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/app.js';
 import { loadSlackConfig } from '../adapters/slack/config.js';
-import { createCore } from './app/core.js';
+import { createCore } from './create-core.js';
 import type { Deliverer } from './delivery/ports.js';
 import { createOutboxWorker } from './delivery/worker.js';
 import { loadConfig } from './config/env.js';

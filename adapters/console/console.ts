@@ -36,7 +36,7 @@ const CANCEL_WORDS = new Set(['cancel', 'exit', 'quit', '\\q']);
 /** A form refused this many times in a row is abandoned, so a script cannot loop for ever. */
 const FORM_ATTEMPTS = 3;
 
-type Input = { text: string } | { submission: { command: string; fields: SubmissionFields; openForm?: boolean } };
+type Input = { text: string } | { submission: { command: string; fields: SubmissionFields; openForm?: boolean; refreshesSource?: boolean } };
 
 /** One typed line (or one answered form) → one core request, as any adapter builds it. */
 export function consoleRequest(email: string, input: string | Input, deliveryId?: string): CoreRequest {

@@ -22,6 +22,8 @@ import { encodeModalMetadata, formErrors, MODAL_CALLBACK_ID, renderModal } from 
 import { fromBlockAction, fromSlashCommand, fromViewSubmission, type BlockActionPayload, type FormContext, type SlashCommandPayload, type ViewSubmissionPayload } from './requests.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+/** Every action_id that ACTION_ID_PATTERN does not match. */
+const FOREIGN_ACTION_ID = new RegExp(`^(?!${ACTION_ID_PATTERN.source.slice(1)})`);
 
 export interface SlackAdapterOptions {
   core: Core;
@@ -150,6 +152,15 @@ export function createSlackAdapter({ core, config, logger }: SlackAdapterOptions
     }
   });
 
+  // Slack shows the person an error unless every interaction is acknowledged within 3 s, so an
+  // element whose action_id is not one of ours (another app's, an older version's) is
+  // acknowledged and ignored rather than left to Bolt's 404.
+  app.action(FOREIGN_ACTION_ID, async ({ ack, body }) => {
+    await ack();
+    const actionId = body.type === 'block_actions' ? body.actions[0]?.action_id : undefined;
+    logger.warn('slack_unknown_button', { actionId: actionId?.slice(0, 60) ?? 'none' });
+  });
+
   app.view(MODAL_CALLBACK_ID, async ({ ack, body }) => {
     const payload = body as unknown as ViewSubmissionPayload;
     const reach: Reach = { teamId: payload.team?.id ?? payload.user.team_id ?? 'unknown', userId: payload.user.id, canReplace: false, context: {} };
@@ -182,6 +193,12 @@ export function createSlackAdapter({ core, config, logger }: SlackAdapterOptions
     } catch (err) {
       logger.unexpected(err, { adapter: 'slack', surface: 'modal_reply' });
     }
+  });
+
+  // Another app's (or an old version's) modal: acknowledged so Slack shows no error; nothing runs.
+  app.view({ callback_id: /^(?!cl_form$)/ }, async ({ ack, body }) => {
+    await ack();
+    logger.warn('slack_unknown_modal', { callbackId: String((body as { view?: { callback_id?: string } }).view?.callback_id ?? 'none').slice(0, 60) });
   });
 
   app.event('app_home_opened', async ({ event, body }) => {

@@ -32,7 +32,8 @@ const schema = z.object({
 
 export function loadSlackConfig(env: NodeJS.ProcessEnv): SlackConfigResult {
   const present = Object.fromEntries(SLACK_VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]!.trim()]));
-  if (!present.SLACK_BOT_TOKEN && !present.SLACK_SIGNING_SECRET && !present.SLACK_APP_TOKEN) return { ok: true, config: null };
+  // Any SLACK_* variable means somebody meant to connect Slack: a stray SLACK_COMMAND alone is a partial set.
+  if (Object.keys(present).length === 0) return { ok: true, config: null };
   const parsed = schema.safeParse(present);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
   if (!present.SLACK_BOT_TOKEN) problems.push('  SLACK_BOT_TOKEN: missing (the bot token, xoxb-…, from the Slack app\'s OAuth & Permissions page)');

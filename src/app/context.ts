@@ -2,19 +2,20 @@
  * What every command handler receives, and what it returns. Handlers return replies (views) and
  * expected failures as values; anything thrown is unexpected and becomes an error reference.
  */
-import type { AuditActor } from '../audit/append.js';
 import type { WorkflowConfig } from '../config/workflow.js';
-import type { Database } from '../db/database.js';
+import type { AuditActor } from '../domain/audit.js';
+import type { PlatformAccount, StaffMember } from '../domain/identity.js';
+import type { Failure } from '../domain/outcome.js';
 import type { RuleSet } from '../domain/rules/schema.js';
 import type { Logger } from '../logging/logger.js';
-import type { PlatformAccount, StaffMember } from '../staff/directory.js';
-import type { MessageView } from '../views/model.js';
-import type { ChannelRef, Effect } from './request.js';
 import { errorView } from '../views/common-views.js';
-import type { Failure } from '../domain/outcome.js';
+import type { MessageView } from '../views/model.js';
+import type { Stores } from './ports.js';
+import type { ChannelRef, Effect } from './request.js';
 
 export interface CoreDeps {
-  db: Database;
+  /** Storage, through the ports only: SQL in production (src/stores), in memory in some tests. */
+  stores: Stores;
   ruleSet: RuleSet;
   workflow: WorkflowConfig;
   logger: Logger;
@@ -38,7 +39,6 @@ export interface CommandContext {
    * null (the console, a direct message): then the reply alone tells the person.
    */
   postTo: ChannelRef | null;
-  correlationId: string;
 }
 
 /** A handler's result: the view for the person, and any effects beyond it (posts it queued). */

@@ -10,11 +10,9 @@
  * Expected failures come back as replies with a code; anything thrown is logged with a reference
  * that the person is shown, and nothing half-done is committed (each change is one transaction).
  */
-import { sql } from 'drizzle-orm';
-import type { AuditActor } from '../audit/append.js';
-import { rowsOf } from '../db/client.js';
+import type { AuditActor } from '../domain/audit.js';
+import { identityLabel, unlinkedMessage, type PlatformAccount, type StaffMember } from '../domain/identity.js';
 import { fail } from '../domain/outcome.js';
-import { identityLabel, resolveAccount, unlinkedMessage, type PlatformAccount, type StaffMember } from '../staff/directory.js';
 import { helpView, messageView, unexpectedView } from '../views/common-views.js';
 import { runActionCommand } from './commands/action-commands.js';
 import { runBind, runLink } from './commands/admin-commands.js';
@@ -22,6 +20,7 @@ import { runRecord } from './commands/record-commands.js';
 import { runAudit, runHome, runList, runPatient } from './commands/view-commands.js';
 import { refused, type CommandContext, type CoreDeps, type Reply } from './context.js';
 import { formAgain, openForm } from './forms.js';
+import type { IdentityContext } from './ports.js';
 import { parseCommand, stripInvocation, type Command } from './grammar.js';
 import { parseActionRef } from '../domain/actions/kinds.js';
 import { coreRequestSchema, type CoreRequest, type CoreRequestParsed, type CoreResponse, type Effect } from './request.js';
@@ -52,17 +51,6 @@ function dispatch(ctx: CommandContext, command: Exclude<Command, { name: 'help' 
   }
 }
 
-/** A delivery seen before gets its first reply back; the first one claims the key. */
-async function claimDelivery(deps: CoreDeps, key: string): Promise<{ first: true } | { first: false; response: CoreResponse | null }> {
-  const inserted = rowsOf(await deps.db.execute(sql`INSERT INTO request_receipts (delivery_key) VALUES (${key})
-    ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key`));
-  if (inserted.length === 1) return { first: true };
-  const [row] = rowsOf<{ response: unknown }>(await deps.db.execute(sql`SELECT response FROM request_receipts WHERE delivery_key = ${key}`));
-  const stored = typeof row?.response === 'string' ? JSON.parse(row.response) as CoreResponse : (row?.response as CoreResponse | null) ?? null;
-  return { first: false, response: stored };
-}
-
-
 /**
  * Linked accounts are remembered for a few seconds: at a busy moment (a digest everyone acts on)
  * the identity lookup was a fifth of each request's database round trips. A change to someone's
@@ -89,14 +77,19 @@ function identityCache(now: () => number) {
   };
 }
 
-export function createCore(deps: CoreDeps): Core {
+/**
+ * The core on the given ports. Production wires it to the SQL stores (`createCore` in
+ * src/create-core.ts); a test may pass an in-memory fake.
+ */
+export function createCommandCore(deps: CoreDeps): Core {
+  const { stores } = deps;
   // The cache runs on the process clock, not deps.now: tests fix deps.now for the domain.
   const identities = identityCache(() => performance.now());
-  async function resolve(account: PlatformAccount, context: { now: Date; via: CoreRequestParsed['via']; channel: string; correlationId: string }): Promise<StaffMember | null> {
+  async function resolve(account: PlatformAccount, context: IdentityContext): Promise<StaffMember | null> {
     const key = identityLabel(account);
     const cached = identities.get(key);
     if (cached) return cached;
-    const resolved = await resolveAccount(deps.db, account, context);
+    const resolved = await stores.staff.resolve(account, context);
     if (resolved.status !== 'linked') return null;
     identities.set(key, resolved.member);
     return resolved.member;
@@ -118,7 +111,7 @@ export function createCore(deps: CoreDeps): Core {
     // Changes are shown to the team on a card in the channel; the console and direct messages have no team to show.
     const postTo = request.channel.kind === 'channel' && request.actor.platform !== 'console'
       ? { platform: request.actor.platform, tenant: request.actor.tenant, channelId: request.channel.id } : null;
-    const ctx: CommandContext = { deps, member, account, channelId: request.channel.id, auditActor, now, postTo, correlationId: request.correlationId };
+    const ctx: CommandContext = { deps, member, account, channelId: request.channel.id, auditActor, now, postTo };
 
     if (submission?.openForm) return openForm(ctx, submission);
     if (!parsed.ok) {
@@ -147,23 +140,24 @@ export function createCore(deps: CoreDeps): Core {
         return { ok: false, code: 'REQUEST.INVALID', effects: [{ type: 'reply', view: unexpectedView(ref) }] };
       }
       const request = checked.data;
+      // A delivery seen before gets its first reply back; the first one claims the key.
       const deliveryKey = request.deliveryId ? `${request.actor.platform}:${request.actor.tenant}:${request.deliveryId}` : null;
       try {
         if (deliveryKey) {
-          const claimed = await claimDelivery(deps, deliveryKey);
+          const claimed = await stores.receipts.claim(deliveryKey);
           if (!claimed.first) {
             const again: CoreResponse = claimed.response ?? { ok: true, effects: [{ type: 'reply', view: messageView('Already received', 'This request is already being handled; its reply will follow.') }] };
             return { ...again, duplicate: true };
           }
         }
         const result = await run(request);
-        if (deliveryKey) await deps.db.execute(sql`UPDATE request_receipts SET response = ${JSON.stringify(result)}::jsonb WHERE delivery_key = ${deliveryKey}`);
+        if (deliveryKey) await stores.receipts.save(deliveryKey, result);
         if (result.changed) deps.afterChange?.();
         return result;
       } catch (err) {
         const ref = deps.logger.unexpected(err, { via: request.via, correlationId: request.correlationId });
         // Let a retry of the same delivery run again: nothing was committed.
-        if (deliveryKey) await deps.db.execute(sql`DELETE FROM request_receipts WHERE delivery_key = ${deliveryKey}`).catch((cleanup: unknown) => {
+        if (deliveryKey) await stores.receipts.forget(deliveryKey).catch((cleanup: unknown) => {
           deps.logger.warn('receipt_cleanup_failed', { ref, error: cleanup instanceof Error ? cleanup.message : 'unknown' });
         });
         return { ok: false, code: 'UNEXPECTED', effects: [{ type: 'reply', view: unexpectedView(ref) }] };

@@ -4,14 +4,13 @@
  * command like any other request.
  */
 import { actionRef } from '../domain/actions/kinds.js';
+import type { ActionRecord } from '../domain/actions/records.js';
 import { fail, type Failure } from '../domain/outcome.js';
-import { teamMembers } from '../staff/directory.js';
+import { errorView } from '../views/common-views.js';
 import { closableOutcomes, closeForm, escalateForm, handoffForm, withErrors } from '../views/forms.js';
 import type { FormView, SubmissionFields } from '../views/model.js';
-import { loadAction, type ActionRecord } from '../workflow/action-store.js';
 import { refused, type CommandContext } from './context.js';
 import type { CoreResponse, Submission } from './request.js';
-import { errorView } from '../views/common-views.js';
 
 const FORM_COMMANDS = ['close', 'handoff', 'escalate'] as const;
 type FormCommand = (typeof FORM_COMMANDS)[number];
@@ -33,7 +32,7 @@ async function buildForm(ctx: CommandContext, command: FormCommand, action: Acti
         return fail('AUTH.FORBIDDEN', `Every outcome for ${ref} is a clinical decision your roles cannot make. Hand it to a clinician: handoff ${ref} pharmacist REASON`);
       }
       return closeForm(action, ctx.member.roles, ctx.now);
-    case 'handoff': return handoffForm(action, await teamMembers(ctx.deps.db, action.teamId), ctx.member.email, ctx.now);
+    case 'handoff': return handoffForm(action, await ctx.deps.stores.staff.teamMembers(action.teamId), ctx.member.email, ctx.now);
     case 'escalate': return escalateForm(action, ctx.now);
   }
 }
@@ -41,7 +40,7 @@ async function buildForm(ctx: CommandContext, command: FormCommand, action: Acti
 async function formFor(ctx: CommandContext, command: string, fields: SubmissionFields): Promise<FormView | Failure> {
   if (!isFormCommand(command)) return fail('FORM.UNKNOWN', `"${command}" has no form. Type "help ${command}" to see how to use it.`);
   const id = actionIdOf(fields);
-  const action = id === null ? null : await loadAction(ctx.deps.db, id);
+  const action = id === null ? null : await ctx.deps.stores.actions.load(id);
   // Another team's action is "not found", as everywhere: its existence is not for this person.
   if (!action || !ctx.member.teamIds.includes(action.teamId)) {
     return fail('ACTION.NOT_FOUND', `There is no action ${id === null ? '' : actionRef(id)} in your teams. Type "list" to see your team's actions.`.replace('  ', ' '));

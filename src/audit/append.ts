@@ -10,32 +10,10 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
+import type { AuditActor, AuditRecord } from '../domain/audit.js';
 import { canonicalContent, chainHash, type AuditContent } from './chain.js';
 
-export type Via = 'slack' | 'teams' | 'console' | 'scheduler' | 'cli';
-
-/** Who did it, from where: the same for every event a request writes. */
-export interface AuditActor {
-  /** Staff id; null for the system (scheduler, imports run from the CLI). */
-  id: string | null;
-  name: string;
-  /** The platform identity, e.g. "slack:T0001:U0002", "console:local:ana@example.nhs.uk", "system". */
-  identity: string;
-  via: Via;
-  channel: string | null;
-  correlationId: string;
-}
-
-/** What happened. `before` and `after` are the changed fields only, as plain JSON. */
-export interface AuditRecord {
-  verb: string;
-  entityType: string;
-  entityId: string;
-  patientRef?: string | null;
-  before?: unknown;
-  after?: unknown;
-  reason?: string | null;
-}
+export type { AuditActor, AuditRecord, Via } from '../domain/audit.js';
 
 export const SYSTEM_ACTOR_NAME = 'closedloop';
 

@@ -6,22 +6,9 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
 import { actionRef, parseActionRef } from '../domain/actions/kinds.js';
+import type { TimelineEntry, TimelineFilter } from '../domain/audit.js';
 
-export interface TimelineEntry {
-  seq: number;
-  /** ISO 8601 UTC with milliseconds. */
-  at: string;
-  actorName: string;
-  via: string;
-  verb: string;
-  entityType: string;
-  entityId: string;
-  before: unknown;
-  after: unknown;
-  reason: string | null;
-}
-
-export type TimelineFilter = { entityType: string; entityId: string } | { patientRef: string };
+export type { TimelineEntry, TimelineFilter } from '../domain/audit.js';
 
 interface TimelineRow {
   seq: number | string;

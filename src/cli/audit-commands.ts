@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { exportAudit, type AuditExportFilter } from '../audit/export.js';
 import { verifyAuditChain, type AuditVerification } from '../audit/verify.js';
 import { isIsoDate } from '../domain/dates.js';
-import { commandInfo } from './commands.js';
+import { commandInfo } from './command-info.js';
 import type { CliContext } from './context.js';
 import { progressPrinter } from './progress.js';
 import type { CommandSpec } from './registry.js';

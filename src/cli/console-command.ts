@@ -5,8 +5,8 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { runConsole } from '../../adapters/console/console.js';
-import { createCore } from '../app/core.js';
-import { commandInfo } from './commands.js';
+import { createCore } from '../create-core.js';
+import { commandInfo } from './command-info.js';
 import type { CommandSpec } from './registry.js';
 
 export const consoleCommand: CommandSpec = {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { listOutbox, retryDead, type OutboxListing } from '../delivery/outbox-store.js';
 import type { CliContext } from './context.js';
 import { renderTable } from './format.js';
-import { commandInfo } from './commands.js';
+import { commandInfo } from './command-info.js';
 import type { CommandSpec } from './registry.js';
 import { cliSystemActor } from './workflow-commands.js';
 

@@ -12,7 +12,7 @@ import { importRegister } from '../imports/register-import.js';
 import { dueList } from '../register/due-list.js';
 import { resultsList } from '../register/results-list.js';
 import { describeSyncSummary } from '../workflow/sync.js';
-import { commandInfo } from './commands.js';
+import { commandInfo } from './command-info.js';
 import type { CliContext } from './context.js';
 import { renderCsv, renderTable } from './format.js';
 import { progressPrinter } from './progress.js';

@@ -12,7 +12,7 @@ import type { Queryable } from '../db/database.js';
 import { formatProblems } from '../imports/problems.js';
 import { findTeamId } from '../register/due-list.js';
 import { importStaff, type StaffImportSummary } from '../staff/staff-import.js';
-import { commandInfo } from './commands.js';
+import { commandInfo } from './command-info.js';
 import type { CliContext } from './context.js';
 import { renderTable } from './format.js';
 import type { CommandSpec } from './registry.js';

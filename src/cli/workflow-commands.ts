@@ -8,7 +8,7 @@ import { SYSTEM_ACTOR_NAME, type AuditActor } from '../audit/append.js';
 import { isIsoDate, type IsoDate } from '../domain/dates.js';
 import type { RuleSet } from '../domain/rules/schema.js';
 import { describeSyncSummary, syncActions, type SyncSummary } from '../workflow/sync.js';
-import { commandInfo } from './commands.js';
+import { commandInfo } from './command-info.js';
 import type { CliContext } from './context.js';
 import { progressPrinter } from './progress.js';
 import type { CommandSpec } from './registry.js';

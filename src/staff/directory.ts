@@ -14,20 +14,10 @@ import { rowsOf } from '../db/client.js';
 import type { Database, Queryable } from '../db/database.js';
 import { ROLES, type Role } from '../domain/actions/kinds.js';
 import { mayAdmin } from '../domain/actions/permissions.js';
-import type { Actor } from '../domain/actions/transitions.js';
+import { identityLabel, PLATFORM_NAMES, type AccountKey, type PlatformAccount, type Resolution, type StaffMember } from '../domain/identity.js';
 import { fail, ok, type Outcome } from '../domain/outcome.js';
 
-export type StaffMember = Actor & { email: string };
-
-export interface PlatformAccount {
-  platform: 'slack' | 'teams' | 'console';
-  /** Slack workspace id, Teams tenant id, or "local" for the console. */
-  tenant: string;
-  /** Slack user id, Teams AAD object id, or the email given to the console. */
-  userId: string;
-  /** The email the platform has verified for this account, when it says so. */
-  verifiedEmail?: string;
-}
+export { identityLabel, unlinkedMessage, type AccountKey, type PlatformAccount, type Resolution, type StaffMember } from '../domain/identity.js';
 
 export interface ResolveContext {
   now: Date;
@@ -41,22 +31,12 @@ export interface LinkContext extends ResolveContext {
   actorIdentity: string;
 }
 
-export type Resolution =
-  | { status: 'linked'; member: StaffMember; linkedNow: boolean }
-  | { status: 'unlinked'; reason: 'no_identity' | 'inactive' };
-
 const emailSchema = z.email();
-const PLATFORM_NAMES: Record<PlatformAccount['platform'], string> = { slack: 'Slack', teams: 'Teams', console: 'console' };
 
 /** The email in the form staff emails are stored (trimmed, lower-case), or null if it is not one. */
 export function normaliseEmail(text: string): string | null {
   const email = text.trim().toLowerCase();
   return emailSchema.safeParse(email).success ? email : null;
-}
-
-/** How an account appears in the audit trail, e.g. "slack:T0001:U0002". */
-export function identityLabel(account: Pick<PlatformAccount, 'platform' | 'tenant' | 'userId'>): string {
-  return `${account.platform}:${account.tenant}:${account.userId}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -83,10 +63,10 @@ function toMember(row: MemberRow): StaffMember {
   };
 }
 
-const accountWhere = (a: Pick<PlatformAccount, 'platform' | 'tenant' | 'userId'>) =>
+const accountWhere = (a: AccountKey) =>
   sql`pi.platform = ${a.platform} AND pi.tenant = ${a.tenant} AND pi.external_id = ${a.userId}`;
 
-async function rowByAccount(db: Queryable, account: Pick<PlatformAccount, 'platform' | 'tenant' | 'userId'>): Promise<MemberRow | undefined> {
+async function rowByAccount(db: Queryable, account: AccountKey): Promise<MemberRow | undefined> {
   const [row] = await selectMembers(db, sql`platform_identities pi JOIN staff s ON s.id = pi.staff_id`, accountWhere(account));
   return row;
 }
@@ -104,7 +84,7 @@ export async function findStaffByEmail(db: Queryable, email: string): Promise<St
 }
 
 /** The active member of staff this chat account is linked to, or null. */
-export async function findStaffByAccount(db: Queryable, account: Pick<PlatformAccount, 'platform' | 'tenant' | 'userId'>): Promise<StaffMember | null> {
+export async function findStaffByAccount(db: Queryable, account: AccountKey): Promise<StaffMember | null> {
   const row = await rowByAccount(db, account);
   return row?.active ? toMember(row) : null;
 }
@@ -170,7 +150,7 @@ export async function resolveAccount(db: Database, account: PlatformAccount, con
  * the same person again changes nothing; an account linked to somebody else is refused, because
  * re-pointing it would let one person's account act as another's.
  */
-export async function linkAccount(db: Database, admin: StaffMember, account: Pick<PlatformAccount, 'platform' | 'tenant' | 'userId'>, email: string,
+export async function linkAccount(db: Database, admin: StaffMember, account: AccountKey, email: string,
   context: LinkContext): Promise<Outcome<StaffMember, 'STAFF.NOT_FOUND' | 'IDENTITY.ALREADY_LINKED' | 'AUTH.FORBIDDEN'>> {
   if (!mayAdmin(admin.roles, 'link_identity')) {
     return fail('AUTH.FORBIDDEN', 'Only an admin can link chat accounts to staff. Ask an admin to type: link @user EMAIL');
@@ -207,16 +187,4 @@ export async function linkAccount(db: Database, admin: StaffMember, account: Pic
     }, context.now);
     return ok(member);
   });
-}
-
-/** What somebody whose account is not linked sees: there are no anonymous actions, so say how to get linked. */
-export function unlinkedMessage(account: PlatformAccount): string {
-  const platform = PLATFORM_NAMES[account.platform];
-  const intro = `Your ${platform} account (${identityLabel(account)}) is not linked to anyone on the staff list, so closedloop cannot act for you: every action is recorded against a named person.`;
-  if (account.platform === 'console') {
-    return `${intro} Start the console with your staff email (closedloop console --as your.email@nhs.net), or ask an admin to add you to staff.csv and import it.`;
-  }
-  return `${intro} To get linked, either ask an admin to type \`link @you your.email@nhs.net\` (with your email as it is in the staff list), ` +
-    `or make sure the verified work email on your ${platform} profile is the one in the staff list; you are then linked automatically the next time you type a command. ` +
-    'If you have been marked as having left, ask your team manager to mark you active again in the staff list.';
 }

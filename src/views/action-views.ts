@@ -5,7 +5,7 @@
 import { dayNumber, isIsoDate, todayIn, type IsoDate } from '../domain/dates.js';
 import { OUTCOMES, actionRef, type ActionKind } from '../domain/actions/kinds.js';
 import { clockTime } from '../domain/actions/transitions.js';
-import type { ActionRecord } from '../workflow/action-store.js';
+import type { ActionRecord } from '../domain/actions/records.js';
 import { LIST_LIMIT, type MessageView, type ViewBlock, type ViewButton } from './model.js';
 
 export const KIND_LABEL: Record<ActionKind, string> = {

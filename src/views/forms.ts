@@ -8,7 +8,7 @@ import { OUTCOMES, REASONABLE_ADJUSTMENTS, actionRef, type Role } from '../domai
 import { WORK_ROLES, mayDecideClinically, mayWork } from '../domain/actions/permissions.js';
 import { escalationTarget } from '../domain/actions/transitions.js';
 import { todayIn } from '../domain/dates.js';
-import type { ActionRecord } from '../workflow/action-store.js';
+import type { ActionRecord } from '../domain/actions/records.js';
 import { KIND_LABEL, describeCause, patientLabel } from './action-views.js';
 import type { FormField, FormView } from './model.js';
 

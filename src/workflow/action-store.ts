@@ -9,23 +9,10 @@ import { rowsOf } from '../db/client.js';
 import { dateValue, jsonValue } from '../db/values.js';
 import type { Queryable } from '../db/database.js';
 import type { ActionKind, ActionStatus, ListFilter, Priority, Role } from '../domain/actions/kinds.js';
-import type { ActionPatch, ActionSnapshot } from '../domain/actions/transitions.js';
+import type { ActionRecord } from '../domain/actions/records.js';
+import type { ActionPatch } from '../domain/actions/transitions.js';
 
-export interface ActionRecord extends ActionSnapshot {
-  teamName: string;
-  timeZone: string;
-  patientId: string;
-  patientRef: string;
-  displayLabel: string;
-  cause: Record<string, unknown>;
-  dueAt: Date;
-  createdAt: Date;
-  closedAt: Date | null;
-  outcome: string | null;
-  outcomeDetail: Record<string, unknown> | null;
-  closedReason: string | null;
-  parentId: number | null;
-}
+export type { ActionRecord } from '../domain/actions/records.js';
 
 type Row = Record<string, unknown>;
 

@@ -10,25 +10,14 @@ import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
 import type { ActionSpec } from '../domain/actions/generation-model.js';
 import { actionRef, type ActionKind, type Priority, type Role } from '../domain/actions/kinds.js';
+import type { CreatedAction } from '../domain/actions/records.js';
 import { dateValue, jsonValue } from '../db/values.js';
 
 export interface NewAction extends ActionSpec {
   parentId?: number | null;
 }
 
-export interface CreatedAction {
-  id: number;
-  kind: ActionKind;
-  patientId: string;
-  patientRef: string;
-  teamId: string;
-  causeKey: string;
-  cause: Record<string, unknown>;
-  priority: Priority;
-  dueAt: Date;
-  assignedRole: Role | null;
-  parentId: number | null;
-}
+export type { CreatedAction } from '../domain/actions/records.js';
 
 /** Rows per INSERT: 9 parameters each, well inside PostgreSQL's 65,535. */
 const CHUNK = 2_000;

@@ -192,12 +192,10 @@ describe('openDatabase: embedded PGlite lock', () => {
     expect(fs.existsSync(lockPath)).toBe(false);
   });
 
-  it('takes over a stale lock and reopens the existing directory quickly, data intact', async () => {
+  it('takes over a stale lock and reopens the existing directory, data intact and migrations not re-applied', async () => {
     fs.writeFileSync(lockPath, '2147483646\n'); // no such pid
     const logged: string[] = [];
-    const started = performance.now();
     handle = await openDatabase({ dataDir, log: (m) => logged.push(m) });
-    const elapsed = performance.now() - started;
 
     expect(logged.some((m) => m.includes('stale') && m.includes('2147483646'))).toBe(true);
     expect(fs.readFileSync(lockPath, 'utf8').trim()).toBe(String(process.pid));
@@ -205,8 +203,6 @@ describe('openDatabase: embedded PGlite lock', () => {
     expect(rows).toEqual([{ name: 'persisted' }]);
     const [applied] = rowsOf<{ n: number }>(await handle.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`));
     expect(applied?.n).toBe(journal.entries.length); // not re-applied
-    // No initdb on reopen (~0.3 s measured); the bound is loose for a busy 2-core machine.
-    expect(elapsed).toBeLessThan(3_000);
     await handle.close();
     handle = undefined;
   });

@@ -53,7 +53,17 @@ export interface SlackHarness {
 
 let actionSeq = 0;
 
-export async function startSlackHarness(core: Core, db: Database, options: { users?: Record<string, string>; channelIntervalMs?: number; logger?: Logger } = {}): Promise<SlackHarness> {
+export interface SlackHarnessOptions {
+  users?: Record<string, string>;
+  channelIntervalMs?: number;
+  logger?: Logger;
+  /** The worker's tries before a dead letter (its default is 8: minutes of backoff). */
+  maxAttempts?: number;
+  /** The worker's jitter source: `() => 0` makes the backoff exactly 1 s, 2 s, 4 s … */
+  random?: () => number;
+}
+
+export async function startSlackHarness(core: Core, db: Database, options: SlackHarnessOptions = {}): Promise<SlackHarness> {
   const logLines: string[] = [];
   const logger = options.logger ?? createLogger('debug', (line) => logLines.push(line));
   const userIds = new Map<string, string>();
@@ -63,27 +73,58 @@ export async function startSlackHarness(core: Core, db: Database, options: { use
     fakeUsers[id] = { email };
   }
   const fake = await startFakeSlack({ users: fakeUsers, teamId: TEAM_ID });
-  const adapter = createSlackAdapter({ core, logger, config: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, appToken: undefined, command: '/closedloop', apiUrl: fake.apiUrl } });
-  const server = createHttpServer(db, { driver: 'pglite', rulesVersion: 'test', startedAt: new Date() }, logger, [adapter.route!]);
+  // Requests still open or still in the core, so settle() does not mistake a slow one (a loaded
+  // machine) for a finished one: the reply only reaches the fake after the core has answered.
+  let handling = 0;
+  let lastHandled = 0;
+  const trackedCore: Core = {
+    async handle(request) {
+      handling += 1;
+      try {
+        return await core.handle(request);
+      } finally {
+        handling -= 1;
+        lastHandled = Date.now();
+      }
+    },
+  };
+  const adapter = createSlackAdapter({ core: trackedCore, logger, config: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, appToken: undefined, command: '/closedloop', apiUrl: fake.apiUrl } });
+  const route = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    if (!adapter.route!(req, res)) return false;
+    handling += 1;
+    res.once('close', () => {
+      handling -= 1;
+      lastHandled = Date.now();
+    });
+    return true;
+  };
+  const server = createHttpServer(db, { driver: 'pglite', rulesVersion: 'test', startedAt: new Date() }, logger, [route]);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
-  const worker = createOutboxWorker({ db, deliverers: [adapter.deliverer], logger, pollMs: 20, channelIntervalMs: options.channelIntervalMs ?? 0 });
+  const worker = createOutboxWorker({
+    db, deliverers: [adapter.deliverer], logger, pollMs: 20, channelIntervalMs: options.channelIntervalMs ?? 0, maxAttempts: options.maxAttempts, random: options.random,
+  });
   worker.start();
 
   const form = 'application/x-www-form-urlencoded';
   async function settle(): Promise<void> {
     const deadline = Date.now() + 10_000;
     let quietSince = Date.now();
+    let quietPolls = 0;
     let lastCount = -1;
     while (Date.now() < deadline) {
       const [row] = rowsOf<{ n: number }>(await db.execute(sql`SELECT count(*)::int AS n FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()`));
       const count = fake.calls.length + fake.responses.length;
-      if (count !== lastCount) {
+      quietPolls += 1;
+      if (count !== lastCount || handling > 0) {
         lastCount = count;
         quietSince = Date.now();
+        quietPolls = 0;
       }
-      // Nothing due in the outbox, and no call to the fake for a moment: the adapter has finished.
-      if (Number(row?.n ?? 0) === 0 && Date.now() - quietSince > 120) return;
+      // Nothing due in the outbox, no request open or in the core, and no call to the fake for a
+      // moment: the adapter has finished. The moment is counted in polls as well as in time, so a
+      // process starved of CPU for 120 ms (a loaded machine) still gives pending I/O its turns.
+      if (Number(row?.n ?? 0) === 0 && handling === 0 && quietPolls >= 5 && Date.now() - Math.max(quietSince, lastHandled) > 120) return;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error('the Slack adapter did not settle within 10 s');

@@ -4,13 +4,13 @@
  */
 import { todayIn } from '../../domain/dates.js';
 import { actionRef } from '../../domain/actions/kinds.js';
+import type { CreatedAction } from '../../domain/actions/records.js';
 import { mayInTeam } from '../../domain/actions/permissions.js';
 import { fail } from '../../domain/outcome.js';
 import { KIND_LABEL, patientLabel } from '../../views/action-views.js';
 import type { MessageView, ViewBlock } from '../../views/model.js';
-import type { CreatedAction } from '../../workflow/create-actions.js';
-import { recordDischarge, recordDna, recordResult } from '../../workflow/record-events.js';
 import type { Command } from '../grammar.js';
+import type { RecordContext } from '../ports.js';
 import { refused, replied, type CommandContext, type Reply } from '../context.js';
 import { findPatientInTeams } from './view-commands.js';
 
@@ -28,16 +28,16 @@ export async function runRecord(ctx: CommandContext, command: RecordCommand): Pr
   if (!mayInTeam(ctx.member.roles, 'record_event')) {
     return refused(fail('AUTH.FORBIDDEN', 'Recording results, missed appointments and discharges is for clinical staff. Ask a clinician in your team.'));
   }
-  const found = await findPatientInTeams(ctx.deps.db, command.patientRef, ctx.member.teamIds);
+  const found = await findPatientInTeams(ctx, command.patientRef);
   if (!found.ok) return refused(found);
   const patient = found.value;
   const today = todayIn(patient.timeZone, ctx.now);
-  const actor = { ...ctx.auditActor, staffId: ctx.member.staffId, postTo: ctx.postTo };
-  const { db, ruleSet, workflow } = ctx.deps;
+  const { stores: { records }, ruleSet, workflow } = ctx.deps;
+  const context: RecordContext = { actor: { ...ctx.auditActor, staffId: ctx.member.staffId, postTo: ctx.postTo }, now: ctx.now, ruleSet, workflow };
   const who = patientLabel(patient.patientRef, patient.displayLabel);
 
   if (command.name === 'result') {
-    const recorded = await recordResult(db, ruleSet, { patientRef: patient.patientRef, test: command.test, value: command.value, unit: command.unit, takenOn: command.date ?? today }, actor, ctx.now, workflow);
+    const recorded = await records.result({ patientRef: patient.patientRef, test: command.test, value: command.value, unit: command.unit, takenOn: command.date ?? today }, context);
     if (!recorded.ok) return refused(recorded);
     const { evaluation, created, duplicate } = recorded.value;
     const flag = evaluation ? `${evaluation.flag.toUpperCase()}: ${evaluation.reason}` : 'recorded';
@@ -45,12 +45,12 @@ export async function runRecord(ctx: CommandContext, command: RecordCommand): Pr
     return replied(recordedView(`Result for ${who}`, `${command.test} ${command.value}${command.unit ? ` ${command.unit}` : ''} on ${command.date ?? today}: ${flag}.`, created, duplicate, tone));
   }
   if (command.name === 'dna') {
-    const recorded = await recordDna(db, ruleSet, { patientRef: patient.patientRef, test: command.test, takenOn: today, reason: command.reason }, actor, ctx.now, workflow);
+    const recorded = await records.dna({ patientRef: patient.patientRef, test: command.test, takenOn: today, reason: command.reason }, context);
     if (!recorded.ok) return refused(recorded);
     const { created, duplicate } = recorded.value;
     return replied(recordedView(`Missed appointment for ${who}`, `${command.test} appointment missed on ${today}. Contact the patient today and offer reasonable adjustments.`, created, duplicate, 'warning'));
   }
-  const recorded = await recordDischarge(db, ruleSet, { patientRef: patient.patientRef, dischargedOn: command.date ?? today }, actor, ctx.now, workflow);
+  const recorded = await records.discharge({ patientRef: patient.patientRef, dischargedOn: command.date ?? today }, context);
   if (!recorded.ok) return refused(recorded);
   const { created, duplicate } = recorded.value;
   return replied(recordedView(`Discharge for ${who}`, `Discharged on ${command.date ?? today}. Reconcile the medicines list within ${workflow.reconciliationHours} hours.`, created, duplicate, 'warning'));

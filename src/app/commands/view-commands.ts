@@ -2,48 +2,29 @@
  * Read-only commands: mine, list, patient and audit. Each is scoped to the person's teams (and to
  * the channel's team when the channel is bound to one they belong to).
  */
-import { sql } from 'drizzle-orm';
-import { auditTimeline } from '../../audit/timeline.js';
-import { rowsOf } from '../../db/client.js';
-import type { Queryable } from '../../db/database.js';
 import { todayIn } from '../../domain/dates.js';
 import { computeDue } from '../../domain/due.js';
 import { actionRef, type ActionKind } from '../../domain/actions/kinds.js';
 import { mayInTeam } from '../../domain/actions/permissions.js';
 import { fail, ok, type Outcome } from '../../domain/outcome.js';
-import { loadPatientStates } from '../../register/register-state.js';
 import { KIND_LABEL, actionList, homeView, patientLabel } from '../../views/action-views.js';
 import { timelineView } from '../../views/common-views.js';
 import { LIST_LIMIT, type MessageView, type ViewBlock } from '../../views/model.js';
-import { listActions, loadAction, patientActions } from '../../workflow/action-store.js';
 import type { Command } from '../grammar.js';
+import type { PatientSummary } from '../ports.js';
 import { refused, replied, type CommandContext, type Reply } from '../context.js';
 
-export interface PatientSummary {
-  id: string;
-  patientRef: string;
-  displayLabel: string;
-  teamId: string;
-  teamName: string;
-  timeZone: string;
-  gpPractice: string;
-}
-
 /** A patient the person may see, or a failure that does not reveal patients of other teams. */
-export async function findPatientInTeams(db: Queryable, ref: string, teamIds: readonly string[]): Promise<Outcome<PatientSummary, 'PATIENT.NOT_FOUND'>> {
-  const [row] = rowsOf<Record<string, string>>(await db.execute(sql`SELECT p.id, p.patient_ref, p.display_label, p.team_id, t.name AS team_name,
-      t.time_zone, p.gp_practice FROM patients p JOIN teams t ON t.id = p.team_id WHERE lower(p.patient_ref) = lower(${ref})`));
-  if (!row || !teamIds.includes(row.team_id!)) {
-    return fail('PATIENT.NOT_FOUND', `No patient ${ref} in your teams. Check the reference (it is the pseudonymous one, e.g. RX-0001), or type "list" to see your team's actions.`);
-  }
-  return ok({ id: row.id!, patientRef: row.patient_ref!, displayLabel: row.display_label!, teamId: row.team_id!, teamName: row.team_name!, timeZone: row.time_zone!, gpPractice: row.gp_practice! });
+export async function findPatientInTeams(ctx: CommandContext, ref: string): Promise<Outcome<PatientSummary, 'PATIENT.NOT_FOUND'>> {
+  const patient = await ctx.deps.stores.patients.findInTeams(ref, ctx.member.teamIds);
+  if (patient) return ok(patient);
+  return fail('PATIENT.NOT_FOUND', `No patient ${ref} in your teams. Check the reference (it is the pseudonymous one, e.g. RX-0001), or type "list" to see your team's actions.`);
 }
 
 /** The teams a list covers: the channel's team if bound and the person is in it, else all of theirs. */
 async function scopeTeams(ctx: CommandContext): Promise<{ teamIds: readonly string[]; label: string }> {
-  const [bound] = rowsOf<{ team_id: string; name: string }>(await ctx.deps.db.execute(sql`SELECT c.team_id, t.name FROM channels c
-    JOIN teams t ON t.id = c.team_id WHERE c.platform = ${ctx.account.platform} AND c.tenant = ${ctx.account.tenant} AND c.channel_id = ${ctx.channelId}`));
-  if (bound && ctx.member.teamIds.includes(bound.team_id)) return { teamIds: [bound.team_id], label: bound.name };
+  const bound = await ctx.deps.stores.channels.boundTeam({ platform: ctx.account.platform, tenant: ctx.account.tenant, channelId: ctx.channelId });
+  if (bound && ctx.member.teamIds.includes(bound.teamId)) return { teamIds: [bound.teamId], label: bound.teamName };
   return { teamIds: ctx.member.teamIds, label: ctx.member.teamIds.length === 1 ? 'your team' : 'your teams' };
 }
 
@@ -54,7 +35,7 @@ export async function runList(ctx: CommandContext, command: Extract<Command, { n
   if (!mayInTeam(ctx.member.roles, 'view')) return refused(fail('AUTH.FORBIDDEN', 'Your roles do not include seeing actions.'));
   const filter = command.name === 'mine' ? 'mine' : command.filter;
   const scope = await scopeTeams(ctx);
-  const { actions, total } = await listActions(ctx.deps.db, { teamIds: scope.teamIds, filter, staffId: ctx.member.staffId, now: ctx.now, limit: LIST_LIMIT });
+  const { actions, total } = await ctx.deps.stores.actions.list({ teamIds: scope.teamIds, filter, staffId: ctx.member.staffId, now: ctx.now, limit: LIST_LIMIT });
   const titles: Record<string, string> = { mine: 'Your actions', open: 'Open actions', overdue: 'Overdue tests and late actions', unclaimed: 'Unclaimed actions', red: 'Red actions' };
   const title = filter === 'mine' ? titles.mine! : `${titles[filter] ?? `${KIND_LABEL[filter as ActionKind]} actions`} for ${scope.label}`;
   const empty = filter === 'mine' ? 'You hold no open actions. Type "list unclaimed" to pick one up.' : 'Nothing here: every loop is closed.';
@@ -66,8 +47,8 @@ export async function runHome(ctx: CommandContext): Promise<Reply> {
   if (ctx.member.teamIds.length === 0) return refused(NO_TEAM);
   const base = { teamIds: ctx.member.teamIds, staffId: ctx.member.staffId, now: ctx.now, limit: 10 };
   const [mine, red] = await Promise.all([
-    listActions(ctx.deps.db, { ...base, filter: 'mine' }),
-    listActions(ctx.deps.db, { ...base, filter: 'red', unclaimedOnly: true }),
+    ctx.deps.stores.actions.list({ ...base, filter: 'mine' }),
+    ctx.deps.stores.actions.list({ ...base, filter: 'red', unclaimedOnly: true }),
   ]);
   return replied(homeView(
     actionList('Your open actions', mine.actions, mine.total, ctx.now, 'You hold no open actions.'),
@@ -76,15 +57,14 @@ export async function runHome(ctx: CommandContext): Promise<Reply> {
 }
 
 export async function runPatient(ctx: CommandContext, command: Extract<Command, { name: 'patient' }>): Promise<Reply> {
-  const found = await findPatientInTeams(ctx.deps.db, command.patientRef, ctx.member.teamIds);
+  const found = await findPatientInTeams(ctx, command.patientRef);
   if (!found.ok) return refused(found);
   const patient = found.value;
   const asOf = todayIn(patient.timeZone, ctx.now);
-  const [states, open] = await Promise.all([
-    loadPatientStates(ctx.deps.db, { patientIds: [patient.id], asOf }, ctx.deps.ruleSet),
-    patientActions(ctx.deps.db, patient.id),
+  const [state, open] = await Promise.all([
+    ctx.deps.stores.register.patientState(patient.id, asOf, ctx.deps.ruleSet),
+    ctx.deps.stores.actions.openForPatient(patient.id),
   ]);
-  const state = states[0];
   const medicines = (state?.prescriptions ?? []).filter((p) => p.stoppedOn === null || p.stoppedOn > asOf)
     .map((p) => `${p.drug} since ${p.startDate}`).join(', ') || 'none active';
   const due = state ? computeDue([state], ctx.deps.ruleSet, asOf, new Set(['overdue', 'never_done', 'due_soon'] as const)) : [];
@@ -108,13 +88,13 @@ export async function runAudit(ctx: CommandContext, command: Extract<Command, { 
   if (!mayInTeam(ctx.member.roles, 'view')) return refused(fail('AUTH.FORBIDDEN', 'Your roles do not include seeing timelines.'));
   if ('actionId' in command.target) {
     const ref = actionRef(command.target.actionId);
-    const action = await loadAction(ctx.deps.db, command.target.actionId);
+    const action = await ctx.deps.stores.actions.load(command.target.actionId);
     if (!action || !ctx.member.teamIds.includes(action.teamId)) return refused(fail('ACTION.NOT_FOUND', `There is no action ${ref} in your teams. Type "list" to see your team's actions.`));
-    const items = await auditTimeline(ctx.deps.db, { entityType: 'action', entityId: ref });
+    const items = await ctx.deps.stores.audit.timeline({ entityType: 'action', entityId: ref });
     return replied(timelineView(ref, items, action.timeZone));
   }
-  const found = await findPatientInTeams(ctx.deps.db, command.target.patientRef, ctx.member.teamIds);
+  const found = await findPatientInTeams(ctx, command.target.patientRef);
   if (!found.ok) return refused(found);
-  const items = await auditTimeline(ctx.deps.db, { patientRef: found.value.patientRef });
+  const items = await ctx.deps.stores.audit.timeline({ patientRef: found.value.patientRef });
   return replied(timelineView(found.value.patientRef, items, found.value.timeZone));
 }

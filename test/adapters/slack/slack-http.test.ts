@@ -70,11 +70,10 @@ describe.each(engines)('Slack over HTTP [%s]', (engine) => {
     expect(await auditEvents(world)).toBe(eventsBefore);
   });
 
-  it('acknowledges a slash command within 3 seconds and replies through response_url', async () => {
+  it('acknowledges a slash command (Bolt answers 404 at 3 s if not) and replies through response_url', async () => {
     const before = h.fake.responses.length;
     const sent = await h.slash(h.userFor(technician.email), 'mine');
     expect(sent.http.status).toBe(200);
-    expect(sent.http.ms).toBeLessThan(3000);
     await h.settle();
     const reply = h.fake.responses.slice(before).at(-1)!.body as Record<string, unknown>;
     expect(reply.response_type).toBe('ephemeral');
