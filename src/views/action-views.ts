@@ -123,6 +123,39 @@ export function actionCard(action: ActionRecord, now: Date, headline?: string): 
   };
 }
 
+const HEADLINE: Record<string, (ref: string, name: string) => string> = {
+  'action.claimed': (ref, name) => `${name} claimed ${ref}.`,
+  'action.released': (ref, name) => `${name} released ${ref}; it is open again.`,
+  'action.closed': (ref, name) => `${name} closed ${ref}.`,
+  'action.handed_off': (ref, name) => `${name} handed off ${ref}.`,
+  'action.escalated': (ref, name) => `${name} escalated ${ref}.`,
+  'action.noted': (ref, name) => `${name} added a note to ${ref}.`,
+};
+
+/** The line above a changed action's card: who did what, and any escalation it opened. */
+export function changeHeadline(auditVerb: string, ref: string, name: string, created: readonly { id: number; assignedRole: string | null }[]): string {
+  let headline = HEADLINE[auditVerb]?.(ref, name) ?? '';
+  if (created.length) headline += ` Opened ${created.map((c) => `${actionRef(c.id)} (escalation to a ${(c.assignedRole ?? 'lead').replace(/_/g, ' ')})`).join(', ')}.`;
+  else if (auditVerb === 'action.escalated') headline += ' An escalation for that role is already open.';
+  return headline;
+}
+
+/** The title and empty-list wording of each list a person can ask for. */
+const LIST_TITLES: Record<string, string> = { open: 'Open actions', overdue: 'Overdue tests and late actions', unclaimed: 'Unclaimed actions', red: 'Red actions' };
+
+export function listView(filter: string, scopeLabel: string, actions: ActionRecord[], total: number, now: Date): MessageView {
+  if (filter === 'mine') return actionList('Your actions', actions, total, now, 'You hold no open actions. Type "list unclaimed" to pick one up.');
+  const title = `${LIST_TITLES[filter] ?? `${KIND_LABEL[filter as ActionKind]} actions`} for ${scopeLabel}`;
+  return actionList(title, actions, total, now, 'Nothing here: every loop is closed.');
+}
+
+export function homeListsView(mine: { actions: ActionRecord[]; total: number }, red: { actions: ActionRecord[]; total: number }, now: Date): MessageView {
+  return homeView(
+    actionList('Your open actions', mine.actions, mine.total, now, 'You hold no open actions.'),
+    actionList("Your team's unclaimed red items", red.actions, red.total, now, 'No red item is waiting for someone to take it.'),
+  );
+}
+
 /** App Home: two lists as one view, each with its heading. */
 export function homeView(mine: MessageView, red: MessageView): MessageView {
   const heading = (view: MessageView): ViewBlock => ({ kind: 'text', text: view.title, emphasis: 'strong' });

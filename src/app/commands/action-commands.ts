@@ -9,21 +9,12 @@ import type { ActionRecord } from '../../domain/actions/records.js';
 import { decide, type ActionCommand, type Effect, type HandoffTarget } from '../../domain/actions/transitions.js';
 import { fail, ok, type Outcome } from '../../domain/outcome.js';
 import { requirementKeyOf, type TestKey } from '../../domain/test-keys.js';
-import { actionCard } from '../../views/action-views.js';
+import { actionCard, changeHeadline } from '../../views/action-views.js';
 import type { Command, TargetSpec } from '../grammar.js';
 import type { ChangeEffect, DecideChange } from '../ports.js';
 import { refused, replied, type CommandContext, type Reply } from '../context.js';
 
 type ActionCommandName = 'claim' | 'release' | 'close' | 'handoff' | 'escalate' | 'note';
-
-const HEADLINE: Record<string, (ref: string, name: string) => string> = {
-  'action.claimed': (ref, name) => `${name} claimed ${ref}.`,
-  'action.released': (ref, name) => `${name} released ${ref}; it is open again.`,
-  'action.closed': (ref, name) => `${name} closed ${ref}.`,
-  'action.handed_off': (ref, name) => `${name} handed off ${ref}.`,
-  'action.escalated': (ref, name) => `${name} escalated ${ref}.`,
-  'action.noted': (ref, name) => `${name} added a note to ${ref}.`,
-};
 
 async function resolveTarget(ctx: CommandContext, target: TargetSpec): Promise<Outcome<HandoffTarget, 'STAFF.NOT_FOUND'>> {
   if ('role' in target) return ok({ role: target.role });
@@ -100,8 +91,5 @@ export async function runActionCommand(ctx: CommandContext, command: Extract<Com
   if (result.status === 'conflict') return refused(fail('ACTION.CHANGED', `${ref} kept changing while you were acting on it. Look at it again (audit ${ref}) and retry.`));
   if (result.status === 'refused') return refused(result.failure);
   const { action, auditVerb, created } = result;
-  let headline = HEADLINE[auditVerb]?.(ref, ctx.member.name) ?? '';
-  if (created.length) headline += ` Opened ${created.map((c) => `${actionRef(c.id)} (escalation to a ${(c.assignedRole ?? 'lead').replace(/_/g, ' ')})`).join(', ')}.`;
-  else if (auditVerb === 'action.escalated') headline += ' An escalation for that role is already open.';
-  return replied(actionCard(action, ctx.now, headline));
+  return replied(actionCard(action, ctx.now, changeHeadline(auditVerb, ref, ctx.member.name, created)));
 }

@@ -4,7 +4,7 @@
  */
 import { mayAdmin } from '../../domain/actions/permissions.js';
 import { fail } from '../../domain/outcome.js';
-import { messageView } from '../../views/common-views.js';
+import { boundView, linkedView } from '../../views/admin-views.js';
 import type { Command } from '../grammar.js';
 import { refused, replied, type CommandContext, type Reply } from '../context.js';
 
@@ -19,7 +19,7 @@ export async function runLink(ctx: CommandContext, command: Extract<Command, { n
     actorIdentity: ctx.auditActor.identity,
   });
   if (!linked.ok) return refused(linked);
-  return replied(messageView('Account linked', `${linked.value.name} (${command.email}) can now use closedloop from this ${ctx.account.platform} account.`, 'success'));
+  return replied(linkedView(linked.value.name, command.email, ctx.account.platform));
 }
 
 export async function runBind(ctx: CommandContext, command: Extract<Command, { name: 'bind' }>): Promise<Reply> {
@@ -30,8 +30,5 @@ export async function runBind(ctx: CommandContext, command: Extract<Command, { n
     boundBy: ctx.member.staffId, actor: ctx.auditActor, now: ctx.now,
   });
   if (!bound.ok) return refused(bound);
-  const changed = bound.value.changed;
-  const whose = command.purpose === 'managers' ? `${command.team}'s managers' channel: weekly digests for the team's managers go here` : `${command.team}'s channel: lists and digests here show that team`;
-  const text = changed ? `This channel is now ${whose}.` : `This channel was already ${whose.split(':')[0]}.`;
-  return replied(messageView('Channel bound', text, 'success'));
+  return replied(boundView(command.team, command.purpose, bound.value.changed));
 }

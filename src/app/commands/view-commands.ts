@@ -1,15 +1,16 @@
 /**
- * Read-only commands: mine, list, patient and audit. Each is scoped to the person's teams (and to
+ * Read-only commands: mine, home, list, patient and audit. The views choose every word. Each is scoped to the person's teams (and to
  * the channel's team when the channel is bound to one they belong to).
  */
 import { todayIn } from '../../domain/dates.js';
 import { computeDue } from '../../domain/due.js';
-import { actionRef, type ActionKind } from '../../domain/actions/kinds.js';
+import { actionRef } from '../../domain/actions/kinds.js';
 import { mayInTeam } from '../../domain/actions/permissions.js';
 import { fail, ok, type Outcome } from '../../domain/outcome.js';
-import { KIND_LABEL, actionList, homeView, patientLabel } from '../../views/action-views.js';
+import { homeListsView, listView } from '../../views/action-views.js';
 import { timelineView } from '../../views/common-views.js';
-import { LIST_LIMIT, type MessageView, type ViewBlock } from '../../views/model.js';
+import { LIST_LIMIT } from '../../views/model.js';
+import { patientView } from '../../views/patient-views.js';
 import type { Command } from '../grammar.js';
 import type { PatientSummary } from '../ports.js';
 import { refused, replied, type CommandContext, type Reply } from '../context.js';
@@ -36,10 +37,7 @@ export async function runList(ctx: CommandContext, command: Extract<Command, { n
   const filter = command.name === 'mine' ? 'mine' : command.filter;
   const scope = await scopeTeams(ctx);
   const { actions, total } = await ctx.deps.stores.actions.list({ teamIds: scope.teamIds, filter, staffId: ctx.member.staffId, now: ctx.now, limit: LIST_LIMIT });
-  const titles: Record<string, string> = { mine: 'Your actions', open: 'Open actions', overdue: 'Overdue tests and late actions', unclaimed: 'Unclaimed actions', red: 'Red actions' };
-  const title = filter === 'mine' ? titles.mine! : `${titles[filter] ?? `${KIND_LABEL[filter as ActionKind]} actions`} for ${scope.label}`;
-  const empty = filter === 'mine' ? 'You hold no open actions. Type "list unclaimed" to pick one up.' : 'Nothing here: every loop is closed.';
-  return replied(actionList(title, actions, total, ctx.now, empty));
+  return replied(listView(filter, scope.label, actions, total, ctx.now));
 }
 
 /** App Home: what I hold, and my team's red items nobody has taken. */
@@ -50,10 +48,7 @@ export async function runHome(ctx: CommandContext): Promise<Reply> {
     ctx.deps.stores.actions.list({ ...base, filter: 'mine' }),
     ctx.deps.stores.actions.list({ ...base, filter: 'red', unclaimedOnly: true }),
   ]);
-  return replied(homeView(
-    actionList('Your open actions', mine.actions, mine.total, ctx.now, 'You hold no open actions.'),
-    actionList("Your team's unclaimed red items", red.actions, red.total, ctx.now, 'No red item is waiting for someone to take it.'),
-  ));
+  return replied(homeListsView(mine, red, ctx.now));
 }
 
 export async function runPatient(ctx: CommandContext, command: Extract<Command, { name: 'patient' }>): Promise<Reply> {
@@ -65,23 +60,8 @@ export async function runPatient(ctx: CommandContext, command: Extract<Command, 
     ctx.deps.stores.register.patientState(patient.id, asOf, ctx.deps.ruleSet),
     ctx.deps.stores.actions.openForPatient(patient.id),
   ]);
-  const medicines = (state?.prescriptions ?? []).filter((p) => p.stoppedOn === null || p.stoppedOn > asOf)
-    .map((p) => `${p.drug} since ${p.startDate}`).join(', ') || 'none active';
   const due = state ? computeDue([state], ctx.deps.ruleSet, asOf, new Set(['overdue', 'never_done', 'due_soon'] as const)) : [];
-  const dueText = due.map((d) => `${d.test} (${d.drug}): ${d.status.replace(/_/g, ' ')}${d.dueOn ? `, due ${d.dueOn}` : ''}; ${d.responsible ? `held by ${d.responsible.name ?? d.responsible.org.replace(/_/g, ' ')}${d.responsible.staff ? ` (${d.responsible.staff})` : ''}` : 'nobody responsible recorded'}`);
-  const title = `Patient ${patientLabel(patient.patientRef, patient.displayLabel)}`;
-  const blocks: ViewBlock[] = [
-    { kind: 'fields', fields: [{ label: 'Team', value: patient.teamName }, { label: 'GP practice', value: patient.gpPractice }, { label: 'Medicines', value: medicines }] },
-    { kind: 'text', text: due.length ? 'Tests due or overdue:' : 'No tests due or overdue.', emphasis: 'strong' },
-  ];
-  if (due.length) blocks.push({ kind: 'list', items: dueText.map((text) => ({ text })) });
-  blocks.push({ kind: 'text', text: open.length ? 'Open actions:' : 'No open actions.', emphasis: 'strong' });
-  if (open.length) blocks.push(...actionList('', open, open.length, ctx.now, '').blocks);
-  const view: MessageView = {
-    title, blocks, tone: due.some((d) => d.status === 'overdue') ? 'warning' : 'info',
-    fallbackText: `${title}: ${medicines}. ${due.length} test(s) due or overdue; ${open.length} open action(s).`,
-  };
-  return replied(view);
+  return replied(patientView(patient, state, due, open, asOf, ctx.now));
 }
 
 export async function runAudit(ctx: CommandContext, command: Extract<Command, { name: 'audit' }>): Promise<Reply> {
