@@ -16,12 +16,18 @@ import { ACTION_ID_PATTERN, ActionIds, plain } from './buttons.js';
 import type { SlackConfig } from './config.js';
 import { createSlackDeliverer } from './deliver.js';
 import { createEmailLookup } from './identity.js';
+import { createWorkQueue } from './work-queue.js';
 import { renderHome } from './render-home.js';
 import { renderMessage, renderViewBlocks } from './render-message.js';
 import { encodeModalMetadata, formErrors, MODAL_CALLBACK_ID, renderModal } from './render-form.js';
 import { fromBlockAction, fromSlashCommand, fromViewSubmission, type BlockActionPayload, type FormContext, type SlashCommandPayload, type ViewSubmissionPayload } from './requests.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+const HOME_REFRESH_DELAY_MS = 1_000;
+/** How long after opening App Home a person counts as looking at it. */
+const HOME_VIEWER_MS = 30 * 60_000;
+/** Commands worked on at once after their ack (see work-queue.ts); more wait, already acknowledged. */
+const AFTER_ACK_CONCURRENCY = 8;
 /** Every action_id that ACTION_ID_PATTERN does not match. */
 const FOREIGN_ACTION_ID = new RegExp(`^(?!${ACTION_ID_PATTERN.source.slice(1)})`);
 
@@ -67,6 +73,7 @@ export function createSlackAdapter({ core, config, logger }: SlackAdapterOptions
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: log,
   });
   const emailOf = createEmailLookup(app.client, logger);
+  const afterAck = createWorkQueue(AFTER_ACK_CONCURRENCY);
 
   /** A message shown in a modal: a refusal after a form was submitted, in place of the form. */
   const messageModal = (view: MessageView) => ({
@@ -95,6 +102,28 @@ export function createSlackAdapter({ core, config, logger }: SlackAdapterOptions
     await app.client.views.publish({ user_id: userId, view: renderHome(views) });
   }
 
+  /**
+   * My changes show on my App Home within a second, if I have it open. Slack renders the Home tab
+   * afresh whenever it is opened (app_home_opened), so re-rendering it for someone who has not
+   * looked at it recently only costs: under load that was half the service's work. Several
+   * changes in one second re-render it once. A failed refresh must not fail the request; the next
+   * open or change renders it again.
+   */
+  const pendingHomes = new Map<string, NodeJS.Timeout>();
+  const homeViewers = new Map<string, number>();
+  const viewingHome = (teamId: string, userId: string) => {
+    if (homeViewers.size >= 10_000) homeViewers.clear();
+    homeViewers.set(`${teamId}:${userId}`, Date.now());
+  };
+  function refreshHomeSoon(teamId: string, userId: string): void {
+    const key = `${teamId}:${userId}`;
+    if (pendingHomes.has(key) || Date.now() - (homeViewers.get(key) ?? 0) > HOME_VIEWER_MS) return;
+    pendingHomes.set(key, setTimeout(() => {
+      pendingHomes.delete(key);
+      publishHome(teamId, userId).catch((err: unknown) => logger.warn('slack_home_refresh_failed', { error: (err as { code?: string }).code ?? 'unknown' }));
+    }, HOME_REFRESH_DELAY_MS));
+  }
+
   async function emailField(userId: string): Promise<{ verifiedEmail?: string }> {
     const email = await emailOf(userId);
     return email ? { verifiedEmail: email } : {};
@@ -110,8 +139,7 @@ export function createSlackAdapter({ core, config, logger }: SlackAdapterOptions
         await app.client.views.open({ trigger_id: reach.triggerId, view: renderModal(effect.form, metadata) });
       }
     }
-    // My own changes show on my App Home at once; failing to refresh it must not fail the request.
-    if (response.changed && !response.duplicate) void publishHome(reach.teamId, reach.userId).catch((err: unknown) => logger.warn('slack_home_refresh_failed', { error: (err as { code?: string }).code ?? 'unknown' }));
+    if (response.changed && !response.duplicate) refreshHomeSoon(reach.teamId, reach.userId);
   }
 
   /** Anything unexpected: logged with a reference the person is shown; never the payload. */
@@ -124,12 +152,14 @@ export function createSlackAdapter({ core, config, logger }: SlackAdapterOptions
   app.command(config.command, async ({ command, ack, respond }) => {
     await ack();
     const reach: Reach = { teamId: command.team_id, userId: command.user_id, respond, triggerId: command.trigger_id, canReplace: false, context: { channel: command.channel_id } };
-    try {
-      const request = fromSlashCommand(command as SlashCommandPayload, await emailOf(command.user_id));
-      await render(await core.handle(request), reach);
-    } catch (err) {
-      await failed(err, reach);
-    }
+    await afterAck.run(async () => {
+      try {
+        const request = fromSlashCommand(command as SlashCommandPayload, await emailOf(command.user_id));
+        await render(await core.handle(request), reach);
+      } catch (err) {
+        await failed(err, reach);
+      }
+    });
   });
 
   app.action(ACTION_ID_PATTERN, async ({ ack, body, respond }) => {
@@ -138,18 +168,22 @@ export function createSlackAdapter({ core, config, logger }: SlackAdapterOptions
     const payload = body as unknown as BlockActionPayload & { response_url?: string; view?: { id: string } };
     const teamId = payload.team?.id ?? payload.user.team_id ?? 'unknown';
     const reach: Reach = { teamId, userId: payload.user.id, triggerId: payload.trigger_id, canReplace: Boolean(payload.response_url), context: {} };
+    // A press on the Home tab: the person is looking at it.
+    if (payload.container?.type === 'view') viewingHome(teamId, payload.user.id);
     if (payload.response_url) reach.respond = respond;
-    try {
-      const converted = fromBlockAction(payload, await emailOf(payload.user.id));
-      if (!converted) {
-        logger.warn('slack_unknown_button', { actionId: payload.actions[0]?.action_id.slice(0, 60) ?? 'none' });
-        return;
+    await afterAck.run(async () => {
+      try {
+        const converted = fromBlockAction(payload, await emailOf(payload.user.id));
+        if (!converted) {
+          logger.warn('slack_unknown_button', { actionId: payload.actions[0]?.action_id.slice(0, 60) ?? 'none' });
+          return;
+        }
+        reach.context = converted.context;
+        await render(await core.handle(converted.request), reach);
+      } catch (err) {
+        await failed(err, reach);
       }
-      reach.context = converted.context;
-      await render(await core.handle(converted.request), reach);
-    } catch (err) {
-      await failed(err, reach);
-    }
+    });
   });
 
   // Slack shows the person an error unless every interaction is acknowledged within 3 s, so an
@@ -204,6 +238,7 @@ export function createSlackAdapter({ core, config, logger }: SlackAdapterOptions
   app.event('app_home_opened', async ({ event, body }) => {
     if (event.tab !== 'home') return;
     const teamId = (body as { team_id?: string }).team_id ?? 'unknown';
+    viewingHome(teamId, event.user);
     try {
       await publishHome(teamId, event.user);
     } catch (err) {
@@ -229,6 +264,8 @@ export function createSlackAdapter({ core, config, logger }: SlackAdapterOptions
       if (!receiver) await app.start();
     },
     stop: async () => {
+      for (const timer of pendingHomes.values()) clearTimeout(timer);
+      pendingHomes.clear();
       if (!receiver) await app.stop();
     },
   };

@@ -18,6 +18,9 @@ import { DeliveryError, type Deliverer } from './ports.js';
 import { renderForDelivery } from './render-subject.js';
 import { createPacer, type ChannelKey } from './schedule.js';
 
+/** How long a kick waits for others to join it before the worker looks for due rows. */
+const KICK_COALESCE_MS = 50;
+
 export interface OutboxWorkerOptions {
   db: Database;
   /** One per platform this process can deliver to; rows for other platforms stay pending. */
@@ -73,6 +76,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   let running = false;
   let loopDone: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  let kickTimer: NodeJS.Timeout | undefined;
   let kicked = false;
 
   const wakeUp = () => {
@@ -217,6 +221,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     },
     async stop() {
       running = false;
+      clearTimeout(kickTimer);
+      kickTimer = undefined;
       wakeUp();
       await loopDone;
       loopDone = undefined;
@@ -224,7 +230,13 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       await Promise.all([...unfinished]);
     },
     kick() {
-      if (running) wakeUp();
+      // Kicks within KICK_COALESCE_MS share one pump: at 50 changes a second, a pump per change
+      // was 50 outbox queries a second, mostly finding channels still paced.
+      if (!running || kickTimer) return;
+      kickTimer = setTimeout(() => {
+        kickTimer = undefined;
+        wakeUp();
+      }, KICK_COALESCE_MS);
     },
     async drainOnce() {
       const { started, finished } = await pump();

@@ -4,6 +4,7 @@
  */
 import { COMMAND_HELP, COMMAND_NAMES, type CommandName } from './command-help.js';
 import { OUTCOMES, ACTION_KINDS } from '../domain/actions/kinds.js';
+import { zoneFormat } from '../domain/dates.js';
 import { KIND_LABEL } from './action-views.js';
 import type { MessageView, Tone, ViewBlock } from './model.js';
 
@@ -49,7 +50,7 @@ export interface TimelineItem {
 
 /** "2026-11-22 09:05" in the team's zone. */
 export function localTime(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false })
+  const parts = zoneFormat('minute', timeZone, () => new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }))
     .formatToParts(new Date(iso));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;

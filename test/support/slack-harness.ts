@@ -167,6 +167,7 @@ export async function startSlackHarness(core: Core, db: Database, options: Slack
     },
     settle,
     async close() {
+      await adapter.stop();
       await worker.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();

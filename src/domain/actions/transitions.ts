@@ -9,7 +9,7 @@
  *   handoff to a person: ▶ claimed by them; to a role: ▶ open for that role
  *   escalate and note change nothing here: escalate opens a new escalation action.
  */
-import type { IsoDate } from '../dates.js';
+import { zoneFormat, type IsoDate } from '../dates.js';
 import { fail, ok, type Outcome } from '../outcome.js';
 import { OUTCOMES, actionRef, outcomesFor, type ActionKind, type ActionStatus, type Priority, type ReasonableAdjustment, type Role } from './kinds.js';
 import { CLINICAL_ROLES, TEAM_PERMISSIONS, WORK_ROLES, describeRoles, mayDecideClinically, mayInTeam, mayWork } from './permissions.js';
@@ -89,7 +89,7 @@ export function escalationTarget(action: Pick<ActionSnapshot, 'kind' | 'assigned
 
 /** "09:05" in the team's zone: when a claim happened, for the "already claimed" reply. */
 export function clockTime(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hour12: false }).format(at);
+  return zoneFormat('clock', timeZone, () => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hour12: false })).format(at);
 }
 
 const kindLabel = (kind: ActionKind) => kind.replace(/_/g, ' ');
