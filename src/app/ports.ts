@@ -10,8 +10,8 @@
  */
 import type { WorkflowConfig } from '../config/workflow.js';
 import type { ActionSpec } from '../domain/actions/generation-model.js';
-import type { ListFilter } from '../domain/actions/kinds.js';
-import type { ActionRecord, CreatedAction } from '../domain/actions/records.js';
+import type { ActionQuery, ActionRecord, CreatedAction } from '../domain/actions/records.js';
+export type { ActionQuery } from '../domain/actions/records.js';
 import type { ActionPatch } from '../domain/actions/transitions.js';
 import type { AuditActor, AuditRecord, TimelineEntry, TimelineFilter, Via } from '../domain/audit.js';
 import type { IsoDate } from '../domain/dates.js';
@@ -26,15 +26,6 @@ export type { ChannelRef, CoreResponse } from './request.js';
 // ---------------------------------------------------------------------------------------------
 // Actions
 
-export interface ActionQuery {
-  teamIds: readonly string[];
-  filter: ListFilter | 'mine';
-  staffId: string;
-  now: Date;
-  limit: number;
-  /** Only unclaimed ones (App Home's red items nobody has taken). */
-  unclaimedOnly?: boolean;
-}
 
 /** A write that must commit with the change that calls for it. */
 export type ChangeEffect =

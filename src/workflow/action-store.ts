@@ -8,11 +8,11 @@ import { auditAppendStatement, type AuditActor, type AuditRecord } from '../audi
 import { rowsOf } from '../db/client.js';
 import { dateValue, jsonValue } from '../db/values.js';
 import type { Queryable } from '../db/database.js';
-import type { ActionKind, ActionStatus, ListFilter, Priority, Role } from '../domain/actions/kinds.js';
-import type { ActionRecord } from '../domain/actions/records.js';
+import type { ActionKind, ActionStatus, Priority, Role } from '../domain/actions/kinds.js';
+import type { ActionQuery, ActionRecord } from '../domain/actions/records.js';
 import type { ActionPatch } from '../domain/actions/transitions.js';
 
-export type { ActionRecord } from '../domain/actions/records.js';
+export type { ActionQuery, ActionRecord } from '../domain/actions/records.js';
 
 type Row = Record<string, unknown>;
 
@@ -123,15 +123,6 @@ export function auditDiff(action: ActionRecord, patch: ActionPatch): { before: R
   return { before, after };
 }
 
-export interface ActionQuery {
-  teamIds: readonly string[];
-  filter: ListFilter | 'mine';
-  staffId: string;
-  now: Date;
-  limit: number;
-  /** Only unclaimed ones (App Home's red items nobody has taken). */
-  unclaimedOnly?: boolean;
-}
 
 /**
  * Open and claimed actions matching a list filter, most urgent first (priority, then due time, then

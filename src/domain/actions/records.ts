@@ -3,7 +3,7 @@
  * forms show. Plain data, defined here rather than beside the SQL that loads it, so views and the
  * command core can use the shape without depending on the database layer.
  */
-import type { ActionKind, Priority, Role } from './kinds.js';
+import type { ActionKind, ListFilter, Priority, Role } from './kinds.js';
 import type { ActionSnapshot } from './transitions.js';
 
 export interface ActionRecord extends ActionSnapshot {
@@ -35,4 +35,15 @@ export interface CreatedAction {
   dueAt: Date;
   assignedRole: Role | null;
   parentId: number | null;
+}
+
+/** Which open and claimed actions a list shows: a team's, filtered, or one person's (`mine`). */
+export interface ActionQuery {
+  teamIds: readonly string[];
+  filter: ListFilter | 'mine';
+  staffId: string;
+  now: Date;
+  limit: number;
+  /** Only unclaimed ones (App Home's red items nobody has taken). */
+  unclaimedOnly?: boolean;
 }
