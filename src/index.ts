@@ -17,3 +17,4 @@ export type { FormView, FormField, FormOption, SubmissionFields, ViewLink, ViewC
 export { renderFormText, renderText, typedCommand } from './views/render-text.js';
 export { DeliveryError, type Deliverer, type DeliveryErrorKind } from './delivery/ports.js';
 export type { Logger, LogFields } from './logging/logger.js';
+export { createConversationStore, type ConversationStore, type StoredConversation } from './stores/conversations.js';

@@ -71,3 +71,26 @@ export const outbox = pgTable('outbox', {
   // A burst of changes to one message's actions queues one update, rendered when it is sent.
   uniqueIndex('outbox_pending_update_uq').on(t.messageRowId).where(sql`status = 'pending' AND kind = 'update'`),
 ]);
+
+/**
+ * Where the bot may post proactively: a platform's stored conversation reference (Teams: the
+ * serviceUrl, conversation, bot and tenant from the installation or the latest message), by
+ * channel, and by person for personal chats (replies meant for one person go there).
+ */
+export const conversations = pgTable('conversations', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  platform: text('platform', { enum: PLATFORM }).notNull(),
+  tenant: text('tenant').notNull(),
+  /** The conversation id (a Teams channel, group chat or personal chat). */
+  channelId: text('channel_id').notNull(),
+  kind: text('kind', { enum: ['channel', 'groupChat', 'personal'] }).notNull(),
+  /** For personal chats: the person's platform user id (Teams: AAD object id). */
+  userId: text('user_id'),
+  /** The platform's reference, as JSON (never logged). */
+  reference: jsonb('reference').$type<Record<string, unknown>>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  unique('conversations_channel_uq').on(t.platform, t.tenant, t.channelId),
+  index('conversations_personal_idx').on(t.platform, t.tenant, t.userId).where(sql`kind = 'personal'`),
+]);
