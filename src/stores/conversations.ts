@@ -5,11 +5,13 @@
  * reference (Teams may move a tenant's serviceUrl) without an event of their own.
  */
 import { sql } from 'drizzle-orm';
-import type { Platform } from '../app/request.js';
 import { appendAudit, SYSTEM_ACTOR_NAME } from '../audit/append.js';
 import { rowsOf } from '../db/client.js';
 import type { Database } from '../db/database.js';
 import { jsonValue } from '../db/values.js';
+
+/** The chat platforms (as in the request contract; stores may not import the core). */
+type Platform = 'slack' | 'teams' | 'console';
 
 export interface StoredConversation {
   platform: Platform;
