@@ -1,13 +1,16 @@
 /**
  * `npm start`: opens the database (embedded PGlite unless DATABASE_URL is set), applies
  * migrations, loads and records the rule set, seeds the fictional demo register into an empty
- * database, and serves HTTP: `/healthz`, and `/slack/events` when Slack is configured. The
+ * database, and serves HTTP: `/healthz`, `/slack/events` when Slack is configured, and `/api/messages`
+ * when Teams is. The
  * delivery worker sends what the outbox holds (channel posts, message updates).
  *
  * This is a composition root: the one place (with the CLI) that imports adapters.
  */
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/app.js';
 import { loadSlackConfig } from '../adapters/slack/config.js';
+import { createTeamsAdapter, type TeamsBot } from '../adapters/teams/app.js';
+import { loadTeamsConfig } from '../adapters/teams/config.js';
 import { createCore } from './create-core.js';
 import type { Deliverer } from './delivery/ports.js';
 import { createOutboxWorker } from './delivery/worker.js';
@@ -19,7 +22,8 @@ import { DEMO_STAFF } from './demo/demo-staff.js';
 import { registerIsEmpty, seedDemoRegister, seedDemoStaffAndActions } from './demo/seed.js';
 import { createLogger } from './logging/logger.js';
 import { recordRuleSetVersion } from './register/rule-set-versions.js';
-import { createHttpServer, listen } from './server/http.js';
+import { createHttpServer, listen, type RouteHandler } from './server/http.js';
+import { createConversationStore } from './stores/conversations.js';
 
 async function main(): Promise<number> {
   const loaded = loadConfig();
@@ -32,6 +36,11 @@ async function main(): Promise<number> {
   const slackConfig = loadSlackConfig(process.env);
   if (!slackConfig.ok) {
     console.error(slackConfig.message);
+    return 1;
+  }
+  const teamsConfig = loadTeamsConfig(process.env);
+  if (!teamsConfig.ok) {
+    console.error(teamsConfig.message);
     return 1;
   }
 
@@ -73,10 +82,17 @@ async function main(): Promise<number> {
     slack = createSlackAdapter({ core, config: slackConfig.config, logger });
     deliverers.push(slack.deliverer);
   }
+  let teams: TeamsBot | null = null;
+  if (teamsConfig.config) {
+    teams = createTeamsAdapter({ core, config: teamsConfig.config, logger, conversations: createConversationStore(db) });
+    deliverers.push(teams.deliverer);
+  }
   const worker = createOutboxWorker({ db, deliverers, logger, maxAttempts: config.outboxMaxAttempts });
   kick = () => worker.kick();
 
-  const server = createHttpServer(db, { driver: handle.driver, rulesVersion: rules.ruleSet.version, startedAt: new Date() }, logger, slack?.route ? [slack.route] : []);
+  const server = createHttpServer(db, { driver: handle.driver, rulesVersion: rules.ruleSet.version, startedAt: new Date() }, logger, [
+    ...(slack?.route ? [slack.route] : []), ...(teams ? [teams.route] : []),
+  ] satisfies RouteHandler[]);
   const { port } = await listen(server, config.port, config.host);
   if (slack) await slack.start();
   worker.start();
@@ -90,6 +106,10 @@ async function main(): Promise<number> {
     slack
       ? `Slack: ${slack.mode === 'socket' ? 'connected in Socket Mode' : `requests at http://${config.host}:${port}/slack/events (set this URL in the Slack app, behind your HTTPS proxy)`}, command ${slackConfig.config!.command}.`
       : 'Slack is not configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; see README "Connect to Slack").',
+    teams
+      ? `Microsoft Teams: activities at http://${config.host}:${port}/api/messages (the Azure Bot's messaging endpoint, behind your HTTPS proxy).${teams.mode === 'unauthenticated'
+        ? '\n  WARNING: TEAMS_UNAUTHENTICATED_LOCAL is on: anyone who can reach /api/messages can act as anyone. Local testing only.' : ''}`
+      : 'Microsoft Teams is not configured (set MicrosoftAppId, MicrosoftAppPassword and MicrosoftAppTenantId).',
     '',
     'Try the whole loop in the terminal console:',
     config.databaseUrl
