@@ -7,7 +7,7 @@
  * organisation's register allocates hundreds of thousands of short-lived rows, and V8's default
  * semi-space made garbage collection the largest single cost of the due list.
  *
- * Options: --patients N (default 100000), --engines pglite,postgres, --suites register,claims,startup,slack,outbox.
+ * Options: --patients N (default 100000), --engines pglite,postgres, --suites register,claims,startup,slack,teams,outbox.
  * PostgreSQL needs a role that may CREATE DATABASE: BENCH_DATABASE_URL, else TEST_DATABASE_URL,
  * else the CI test role.
  */
@@ -21,7 +21,7 @@ import { generateRegister } from './generate.js';
 const { values } = parseArgs({ options: {
   patients: { type: 'string', default: '100000' },
   engines: { type: 'string', default: 'postgres,pglite' },
-  suites: { type: 'string', default: 'register,claims,startup,slack,outbox' },
+  suites: { type: 'string', default: 'register,claims,startup,slack,teams,outbox' },
   users: { type: 'string', default: '200' },
   seconds: { type: 'string', default: '10' },
 } });
@@ -130,9 +130,9 @@ if (suites.has('startup')) {
   }
 }
 
-// Slack acks (bench/slack.ts) and the outbox drain (bench/outbox.ts) print their own tables; without
+// Slack acks (bench/slack.ts), Teams invokes (bench/teams.ts) and the outbox drain (bench/outbox.ts) print their own tables; without
 // PostgreSQL they say so and are skipped.
-for (const [suite, args] of [['slack', ['--seconds', values.seconds]], ['outbox', []]] as const) {
+for (const [suite, args] of [['slack', ['--seconds', values.seconds]], ['teams', ['--seconds', values.seconds]], ['outbox', []]] as const) {
   if (!suites.has(suite)) continue;
   const child = spawnSync(process.execPath, ['--import', 'tsx', `bench/${suite}.ts`, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (child.status !== 0) {
