@@ -16,6 +16,7 @@
  * Other mrkdwn markers (`*`, `_`, `~`, backticks) are left alone: Slack has no way to escape them,
  * they can only change emphasis, and clinicians' notes read better without substitutions.
  */
+import { ELLIPSIS, truncate } from '../../src/index.js';
 
 const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 const WORD_JOINER = '\u2060';
@@ -27,24 +28,7 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/[&<>]/g, (c) => ENTITY[c] ?? c).replace(BROADCAST, `@${WORD_JOINER}$1`);
 }
 
-const ELLIPSIS = '…';
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-/**
- * Text no longer than `max` UTF-16 code units (what JavaScript's `length` counts, never fewer than
- * the characters Slack counts), cut between characters and ending with `…` when cut.
- */
-export function truncate(text: string, max: number): string {
-  if (max < 1) throw new Error(`truncate: max must be at least 1 (got ${max})`);
-  if (text.length <= max) return text;
-  let end = max - ELLIPSIS.length;
-  // Never leave half of a surrogate pair (an emoji, say) before the ellipsis.
-  if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
-  return `${text.slice(0, end)}${ELLIPSIS}`;
-}
+export { truncate };
 
 /**
  * Escaped mrkdwn cut to `max` without breaking an entity: a cut inside `&amp;` would leave a bare

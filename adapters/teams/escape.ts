@@ -22,6 +22,7 @@
  * Line breaks: a TextBlock needs a blank line to break a line (a single `\n` is folded into a
  * space, microsoft/AdaptiveCards#5538), so cardText doubles them.
  */
+import { ELLIPSIS, truncate } from '../../src/index.js';
 
 const WORD_JOINER = '\u2060';
 /** Characters that open a span anywhere in a line. */
@@ -46,24 +47,7 @@ export function escapeMarkdown(text: string): string {
     .replace(TEMPLATE, `{${WORD_JOINER}{`);
 }
 
-const ELLIPSIS = '…';
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-/**
- * Text no longer than `max` UTF-16 code units, cut between characters and ending with `…` when
- * cut. Plain text only: use truncateEscaped for escaped Markdown.
- */
-export function truncate(text: string, max: number): string {
-  if (max < 1) throw new Error(`truncate: max must be at least 1 (got ${max})`);
-  if (text.length <= max) return text;
-  let end = max - ELLIPSIS.length;
-  // Never leave half of a surrogate pair (an emoji, say) before the ellipsis.
-  if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
-  return `${text.slice(0, end)}${ELLIPSIS}`;
-}
+export { truncate };
 
 /**
  * Escaped Markdown cut to `max` without splitting an escape: a cut between a backslash and the
