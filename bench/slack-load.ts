@@ -12,9 +12,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { signSlackBody } from '../test/support/slack-signing.js';
-import { latency, type Latency } from './support.js';
+import { latency, runPeople, type Latency, type PeopleRun } from './support.js';
 
 export interface ReplySink {
   /** Where response_urls point: `${base}/r/<id>`. */
@@ -91,26 +90,13 @@ function post(agent: http.Agent, url: URL, secret: string, body: string): Promis
   });
 }
 
-export interface DriveOptions {
+export interface DriveOptions extends PeopleRun {
   url: URL;
   secret: string;
-  users: number;
-  /**
-   * One continuous run: warm-up, then the measured seconds. Not two runs: every loop would start
-   * the second at the same instant, and that burst of 50 commands would be measured as if it were
-   * the steady load.
-   */
-  warmupSeconds: number;
-  seconds: number;
-  /** Called when the measured part begins (the server starts its own measuring window). */
-  onMeasure?: () => void;
   sink: ReplySink;
   /** The form body of one of person `user`'s commands, replying to `responseUrl`. */
   body(user: number, warm: boolean, responseUrl: string): string;
   awaitReply?: boolean;
-  intervalMs?: number;
-  /** With awaitReply: a person reads the reply before typing again, for 0.5–1.5 × this. */
-  thinkMs?: number;
 }
 
 export interface Drive {
@@ -135,43 +121,25 @@ export async function drive(options: DriveOptions): Promise<Drive> {
   const acks: number[] = [];
   const replies: number[] = [];
   let [sentTotal, notAcked, noReply] = [0, 0, 0];
-  const measureAt = performance.now() + options.warmupSeconds * 1000;
-  const stopAt = measureAt + options.seconds * 1000;
-  let cpuBefore = process.cpuUsage();
-  const boundary = setTimeout(() => {
-    cpuBefore = process.cpuUsage();
-    options.onMeasure?.();
-  }, options.warmupSeconds * 1000);
-  await Promise.all(Array.from({ length: options.users }, async (_, user) => {
-    // Paced loops start spread over one interval, as people do not all type at the same instant.
-    let next = performance.now() + (options.intervalMs ? Math.random() * options.intervalMs : 0);
-    for (;;) {
-      if (options.intervalMs) await sleep(Math.max(0, next - performance.now()));
-      if (performance.now() >= stopAt) break;
-      next += options.intervalMs ?? 0;
-      const id = `${user}.${(sequence += 1)}`;
-      const reply = options.awaitReply ? options.sink.expect(id, REPLY_TIMEOUT_MS) : null;
-      const started = performance.now();
-      const measured = started >= measureAt;
-      // A refused or dropped connection counts as a command not acknowledged, as Slack would count it.
-      const status = await post(agent, options.url, options.secret, options.body(user, !measured, `${options.sink.base}/r/${id}`)).catch(() => 0);
-      const ackMs = performance.now() - started;
-      sentTotal += 1;
-      const replied = reply && status === 200 ? await reply : null;
-      const replyMs = performance.now() - started;
-      if (options.thinkMs) await sleep(options.thinkMs * (0.5 + Math.random()));
-      if (!measured) continue;
-      acks.push(ackMs);
-      if (status !== 200) notAcked += 1;
-      else if (reply && replied === null) noReply += 1;
-      else if (reply) replies.push(replyMs);
-    }
-  }));
-  clearTimeout(boundary);
-  const cpu = process.cpuUsage(cpuBefore);
+  const { loadGeneratorCpuPercent } = await runPeople(options, async (user, measured) => {
+    const id = `${user}.${(sequence += 1)}`;
+    const reply = options.awaitReply ? options.sink.expect(id, REPLY_TIMEOUT_MS) : null;
+    const started = performance.now();
+    // A refused or dropped connection counts as a command not acknowledged, as Slack would count it.
+    const status = await post(agent, options.url, options.secret, options.body(user, !measured, `${options.sink.base}/r/${id}`)).catch(() => 0);
+    const ackMs = performance.now() - started;
+    sentTotal += 1;
+    const replied = reply && status === 200 ? await reply : null;
+    const replyMs = performance.now() - started;
+    if (!measured) return;
+    acks.push(ackMs);
+    if (status !== 200) notAcked += 1;
+    else if (reply && replied === null) noReply += 1;
+    else if (reply) replies.push(replyMs);
+  });
   agent.destroy();
   return {
     ack: latency(acks, options.seconds), reply: options.awaitReply ? latency(replies, options.seconds) : null,
-    sent: acks.length, sentTotal, notAcked, noReply, loadGeneratorCpuPercent: (cpu.user + cpu.system) / (options.seconds * 10_000),
+    sent: acks.length, sentTotal, notAcked, noReply, loadGeneratorCpuPercent,
   };
 }

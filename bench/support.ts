@@ -3,6 +3,7 @@
  * suite without it prints why and is skipped, so the rest of `npm run bench` still runs), a fresh
  * database per run (dropped afterwards), and latency statistics.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import crypto from 'node:crypto';
 import postgres from 'postgres';
 import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
@@ -66,3 +67,45 @@ export function latency(samples: number[], seconds: number): Latency {
 export const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
 export const perSecond = (n: number) => `${Math.round(n).toLocaleString('en-GB')} /s`;
 export const verdict = (met: boolean) => (met ? 'PASS' : 'MISS');
+
+export interface PeopleRun {
+  users: number;
+  /** One continuous run: warm-up, then the measured seconds (not two runs, whose restart would be a burst). */
+  warmupSeconds: number;
+  seconds: number;
+  /** Called when the measured part begins. */
+  onMeasure?: () => void;
+  /** Pace each person to one command per interval instead of one after another. */
+  intervalMs?: number;
+  /** After each answer, a person reads it for 0.5–1.5 × this before the next command. */
+  thinkMs?: number;
+}
+
+/**
+ * Simulated people, each sending commands until the time is up: `act` sends one and returns when
+ * the person has their answer; `measured` is false during the warm-up. Returns the load
+ * generator's own CPU use in the measured part (on two cores it is taken from the server).
+ */
+export async function runPeople(options: PeopleRun, act: (user: number, measured: boolean) => Promise<void>): Promise<{ loadGeneratorCpuPercent: number }> {
+  const measureAt = performance.now() + options.warmupSeconds * 1000;
+  const stopAt = measureAt + options.seconds * 1000;
+  let cpuBefore = process.cpuUsage();
+  const boundary = setTimeout(() => {
+    cpuBefore = process.cpuUsage();
+    options.onMeasure?.();
+  }, options.warmupSeconds * 1000);
+  await Promise.all(Array.from({ length: options.users }, async (_, user) => {
+    // Paced loops start spread over one interval, as people do not all type at the same instant.
+    let next = performance.now() + (options.intervalMs ? Math.random() * options.intervalMs : 0);
+    for (;;) {
+      if (options.intervalMs) await sleep(Math.max(0, next - performance.now()));
+      if (performance.now() >= stopAt) break;
+      next += options.intervalMs ?? 0;
+      await act(user, performance.now() >= measureAt);
+      if (options.thinkMs) await sleep(options.thinkMs * (0.5 + Math.random()));
+    }
+  }));
+  clearTimeout(boundary);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { loadGeneratorCpuPercent: (cpu.user + cpu.system) / (options.seconds * 10_000) };
+}

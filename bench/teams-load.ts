@@ -8,8 +8,7 @@
  * bench/slack-load.ts (fetch costs the load generator several times the CPU per request).
  */
 import http from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { latency, type Latency } from './support.js';
+import { latency, runPeople, type Latency, type PeopleRun } from './support.js';
 
 /** One JSON POST over a kept-alive connection; resolves with the status and the body once read. */
 function post(agent: http.Agent, url: URL, body: string): Promise<{ status: number; body: string }> {
@@ -46,18 +45,10 @@ export function invokeCardText(body: string): string | null {
   }
 }
 
-export interface InvokeDriveOptions {
+export interface InvokeDriveOptions extends PeopleRun {
   url: URL;
-  users: number;
-  /** One continuous run: warm-up, then the measured seconds (see bench/slack-load.ts). */
-  warmupSeconds: number;
-  seconds: number;
-  onMeasure?: () => void;
   /** The JSON body of one of person `user`'s invokes. */
   body(user: number, warm: boolean): string;
-  intervalMs?: number;
-  /** A person reads the answered card before pressing again, for 0.5–1.5 × this. */
-  thinkMs?: number;
   /** Sorts an answered card (by its text) for the counts; every response is read either way. */
   classify?(text: string): string;
 }
@@ -81,40 +72,20 @@ export async function driveInvokes(options: InvokeDriveOptions): Promise<InvokeD
   const samples: number[] = [];
   const kinds: Record<string, number> = {};
   let [sentTotal, withCard, notAnswered] = [0, 0, 0];
-  const measureAt = performance.now() + options.warmupSeconds * 1000;
-  const stopAt = measureAt + options.seconds * 1000;
-  let cpuBefore = process.cpuUsage();
-  const boundary = setTimeout(() => {
-    cpuBefore = process.cpuUsage();
-    options.onMeasure?.();
-  }, options.warmupSeconds * 1000);
-  await Promise.all(Array.from({ length: options.users }, async (_, user) => {
-    let next = performance.now() + (options.intervalMs ? Math.random() * options.intervalMs : 0);
-    for (;;) {
-      if (options.intervalMs) await sleep(Math.max(0, next - performance.now()));
-      if (performance.now() >= stopAt) break;
-      next += options.intervalMs ?? 0;
-      const started = performance.now();
-      const measured = started >= measureAt;
-      const answer = await post(agent, options.url, options.body(user, !measured)).catch(() => ({ status: 0, body: '' }));
-      const elapsed = performance.now() - started;
-      sentTotal += 1;
-      const text = answer.status === 200 ? invokeCardText(answer.body) : null;
-      if (text === null) notAnswered += 1;
-      else {
-        withCard += 1;
-        const kind = options.classify?.(text) ?? 'card';
-        kinds[kind] = (kinds[kind] ?? 0) + 1;
-      }
-      if (options.thinkMs) await sleep(options.thinkMs * (0.5 + Math.random()));
-      if (measured) samples.push(elapsed);
+  const { loadGeneratorCpuPercent } = await runPeople(options, async (user, measured) => {
+    const started = performance.now();
+    const answer = await post(agent, options.url, options.body(user, !measured)).catch(() => ({ status: 0, body: '' }));
+    const elapsed = performance.now() - started;
+    sentTotal += 1;
+    const text = answer.status === 200 ? invokeCardText(answer.body) : null;
+    if (text === null) notAnswered += 1;
+    else {
+      withCard += 1;
+      const kind = options.classify?.(text) ?? 'card';
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
     }
-  }));
-  clearTimeout(boundary);
-  const cpu = process.cpuUsage(cpuBefore);
+    if (measured) samples.push(elapsed);
+  });
   agent.destroy();
-  return {
-    response: latency(samples, options.seconds), sent: samples.length, sentTotal, withCard, notAnswered, kinds,
-    loadGeneratorCpuPercent: (cpu.user + cpu.system) / (options.seconds * 10_000),
-  };
+  return { response: latency(samples, options.seconds), sent: samples.length, sentTotal, withCard, notAnswered, kinds, loadGeneratorCpuPercent };
 }

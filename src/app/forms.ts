@@ -3,7 +3,7 @@
  * errors when a submission is refused. Opening a form changes nothing; the submission runs the
  * command like any other request.
  */
-import { actionRef } from '../domain/actions/kinds.js';
+import { actionRef, parseActionRef } from '../domain/actions/kinds.js';
 import type { ActionRecord } from '../domain/actions/records.js';
 import { fail, type Failure } from '../domain/outcome.js';
 import { errorView } from '../views/common-views.js';
@@ -17,10 +17,11 @@ type FormCommand = (typeof FORM_COMMANDS)[number];
 
 const isFormCommand = (command: string): command is FormCommand => (FORM_COMMANDS as readonly string[]).includes(command);
 
+/** The action a form is for: 1042 from a button, or "A-1042" as typed. */
 function actionIdOf(fields: SubmissionFields): number | null {
   const raw = fields.actionId;
-  const n = typeof raw === 'number' ? raw : Number(String(raw ?? '').replace(/^a-?/i, ''));
-  return Number.isSafeInteger(n) && n > 0 ? n : null;
+  if (typeof raw === 'number') return Number.isSafeInteger(raw) && raw > 0 ? raw : null;
+  return typeof raw === 'string' ? parseActionRef(raw) : null;
 }
 
 async function buildForm(ctx: CommandContext, command: FormCommand, action: ActionRecord): Promise<FormView | Failure> {
