@@ -3,9 +3,10 @@
  * then runs bench/engine.ts once per engine in a fresh process and prints the figures side by side
  * with the floor (a bare count(*) over the events table) measured in the same run.
  *
- * Each engine runs with a 64 MB young generation (as `npm start` does): loading a whole
+ * Each engine runs with a 64 MB young generation, as a bulk process should: loading a whole
  * organisation's register allocates hundreds of thousands of short-lived rows, and V8's default
- * semi-space made garbage collection the largest single cost of the due list.
+ * semi-space made garbage collection the largest single cost of the due list. (The service keeps
+ * a 16 MB one for short pauses: see scripts/start.mjs.)
  *
  * Options: --patients N (default 100000), --engines pglite,postgres, --suites register,claims,startup,slack,teams,outbox.
  * PostgreSQL needs a role that may CREATE DATABASE: BENCH_DATABASE_URL, else TEST_DATABASE_URL,

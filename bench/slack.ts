@@ -30,7 +30,7 @@ import { slashCommandBody } from '../test/support/slack-signing.js';
 import type { FakeStats } from './slack-fake.js';
 import { drive, startReplySink, type Drive, type DriveOptions } from './slack-load.js';
 import type { ServerStats } from './slack-server.js';
-import { createBenchDatabase, ms, perSecond, postgresUnavailable, verdict, type Latency } from './support.js';
+import { createBenchDatabase, ms, perSecond, postgresUnavailable, SERVICE_NODE_OPTIONS, verdict, type Latency } from './support.js';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '0' }, 'think-ms': { type: 'string', default: '1000' } } });
 /**
@@ -93,11 +93,11 @@ async function seed(db: Database): Promise<number[][]> {
 
 interface Child { process: ChildProcess; ready: string; logs: Map<string, number>; otherOutput: string[] }
 
-/** Forks a bench process (under tsx, young generation as `npm start` sets it) and waits for its READY line. */
+/** Forks a bench process (under tsx, with the service's node options) and waits for its READY line. */
 async function start(script: string, args: string[]): Promise<Child> {
   // BENCH_PROFILE=1 writes a CPU profile of each server process to .bench/profiles (open in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE && script.endsWith('server.ts') ? ['--cpu-prof', '--cpu-prof-dir=.bench/profiles'] : [];
-  const child = fork(script, args, { execArgv: ['--max-semi-space-size=64', '--import', 'tsx', ...profile], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(script, args, { execArgv: [...SERVICE_NODE_OPTIONS, '--import', 'tsx', ...profile], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const logs = new Map<string, number>();
   const otherOutput: string[] = [];
   // The service logs one JSON line per event: counted by event, so a flood of warnings shows as a number.

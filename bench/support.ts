@@ -3,6 +3,7 @@
  * suite without it prints why and is skipped, so the rest of `npm run bench` still runs), a fresh
  * database per run (dropped afterwards), and latency statistics.
  */
+import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import crypto from 'node:crypto';
 import postgres from 'postgres';
@@ -63,6 +64,14 @@ export function latency(samples: number[], seconds: number): Latency {
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
   return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? NaN, perSecond: sorted.length / seconds };
 }
+
+/**
+ * The node options `npm start` gives the service (read from package.json), so the bench's servers
+ * run as the service does: the young-generation size in particular sets how long each garbage
+ * collection pauses every request in flight.
+ */
+export const SERVICE_NODE_OPTIONS: string[] = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } })
+  .scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 
 export const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
 export const perSecond = (n: number) => `${Math.round(n).toLocaleString('en-GB')} /s`;

@@ -36,7 +36,7 @@ import type { FakeTeamsMember } from '../test/support/fake-connector.js';
 import type { ServerStats } from './slack-server.js';
 import type { ConnectorStats } from './teams-fake.js';
 import { driveInvokes, type InvokeDrive, type InvokeDriveOptions } from './teams-load.js';
-import { createBenchDatabase, ms, perSecond, postgresUnavailable, verdict, type Latency } from './support.js';
+import { createBenchDatabase, ms, perSecond, postgresUnavailable, SERVICE_NODE_OPTIONS, verdict, type Latency } from './support.js';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' }, 'think-ms': { type: 'string', default: '1000' } } });
 /** As bench/slack.ts: the verdict is taken with people who read their replies; the stress row has no think time. */
@@ -76,6 +76,15 @@ async function seed(db: Database): Promise<number[][]> {
     SELECT 'overdue_monitoring', p.id, p.team_id, 'bench:' || n || ':' || g, '{"test":"fbc","drug":"clozapine"}'::jsonb, 'routine', now() + interval '7 days'
     FROM generate_series(1, ${USERS}) n CROSS JOIN generate_series(1, ${ACTIONS_PER_USER}) g
     JOIN patients p ON p.patient_ref = 'BENCH-' || (1 + (n - 1) % ${TEAMS}) || '-' || (1 + g % ${PATIENTS_PER_TEAM})`);
+  // Each action's card is already in its team's channel (posted by the bot, so recorded as a
+  // message showing it), as when people work from the morning's cards: a claim then updates that
+  // card for everyone rather than posting a new one.
+  await db.execute(sql`WITH cards AS (
+      INSERT INTO messages (platform, tenant, channel_id, message_id, subject)
+      SELECT 'teams', ${TENANT_ID}, '19:benchteam' || lpad((1 + (split_part(a.cause_key, ':', 2)::int - 1) % ${TEAMS})::text, 2, '0') || '@thread.tacv2',
+        (1700000000000 + a.id)::text, jsonb_build_object('kind', 'action', 'actionId', a.id)
+      FROM actions a RETURNING id, (subject ->> 'actionId')::bigint AS action_id)
+    INSERT INTO message_actions (message_row_id, action_id) SELECT id, action_id FROM cards`);
   await db.execute(sql`ANALYZE`);
   const pools: number[][] = Array.from({ length: USERS }, () => []);
   for (const row of rowsOf<{ id: number; n: number }>(await db.execute(sql`SELECT id, split_part(cause_key, ':', 2)::int AS n FROM actions ORDER BY id`))) {
@@ -104,10 +113,10 @@ function claimInvoke(serviceUrl: string, user: number, actionId: number): string
 
 interface Child { process: ChildProcess; ready: string; logs: Map<string, number>; otherOutput: string[] }
 
-/** Forks a bench process (under tsx, young generation as `npm start` sets it) and waits for its READY line. */
+/** Forks a bench process (under tsx, with the service's node options) and waits for its READY line. */
 async function start(script: string, args: string[]): Promise<Child> {
   const profile = process.env.BENCH_PROFILE && script.endsWith('server.ts') ? ['--cpu-prof', '--cpu-prof-dir=.bench/profiles'] : [];
-  const child = fork(script, args, { execArgv: ['--max-semi-space-size=64', '--import', 'tsx', ...profile], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(script, args, { execArgv: [...SERVICE_NODE_OPTIONS, '--import', 'tsx', ...profile], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const logs = new Map<string, number>();
   const otherOutput: string[] = [];
   readline.createInterface({ input: child.stderr! }).on('line', (line) => {

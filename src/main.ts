@@ -127,6 +127,7 @@ async function main(): Promise<number> {
     // Calls in flight finish and are recorded; what is still queued waits in the outbox for the next start.
     await worker.stop();
     await slack?.stop();
+    await core.settle?.();
     await handle.close();
     process.exit(0);
   };

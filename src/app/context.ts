@@ -3,6 +3,7 @@
  * expected failures as values; anything thrown is unexpected and becomes an error reference.
  */
 import type { WorkflowConfig } from '../config/workflow.js';
+import type { ActionRecord } from '../domain/actions/records.js';
 import type { AuditActor } from '../domain/audit.js';
 import type { PlatformAccount, StaffMember } from '../domain/identity.js';
 import type { Failure } from '../domain/outcome.js';
@@ -39,6 +40,14 @@ export interface CommandContext {
    * null (the console, a direct message): then the reply alone tells the person.
    */
   postTo: ChannelRef | null;
+  /** The action this request changes, already being read (see `understand` in core.ts). */
+  actionRead?: ActionRead;
+}
+
+/** A read of one action started before the command ran; the store treats it as its first read. */
+export interface ActionRead {
+  id: number;
+  read: Promise<ActionRecord | null>;
 }
 
 /** A handler's result: the view for the person, and any effects beyond it (posts it queued). */

@@ -18,7 +18,8 @@ import { runActionCommand } from './commands/action-commands.js';
 import { runBind, runLink } from './commands/admin-commands.js';
 import { runRecord } from './commands/record-commands.js';
 import { runAudit, runHome, runList, runPatient } from './commands/view-commands.js';
-import { refused, type CommandContext, type CoreDeps, type Reply } from './context.js';
+import { refused, type ActionRead, type CommandContext, type CoreDeps, type Reply } from './context.js';
+import { deliveryReceipts } from './delivery-receipts.js';
 import { formAgain, openForm } from './forms.js';
 import type { IdentityContext } from './ports.js';
 import { parseCommand, stripInvocation, type Command } from './grammar.js';
@@ -31,8 +32,19 @@ export type { CoreDeps } from './context.js';
 /** Commands that only read: everything else changes the register, the workflow or a link. */
 const READ_ONLY = new Set<Command['name']>(['help', 'mine', 'home', 'list', 'patient', 'audit']);
 
+/** Commands that change one action, named by its id. */
+const CHANGES_AN_ACTION = new Set<Command['name']>(['claim', 'release', 'close', 'handoff', 'escalate', 'note']);
+
+interface Understood {
+  submission: CoreRequestParsed['submission'];
+  parsed: ReturnType<typeof parseCommand> | ReturnType<typeof commandFromSubmission>;
+  actionRead?: ActionRead;
+}
+
 export interface Core {
   handle(request: CoreRequest): Promise<CoreResponse>;
+  /** Waits for writes still finishing after their reply was given (receipts); call before closing the database. */
+  settle?(): Promise<void>;
 }
 
 function dispatch(ctx: CommandContext, command: Exclude<Command, { name: 'help' }>): Promise<Reply> {
@@ -85,6 +97,26 @@ export function createCommandCore(deps: CoreDeps): Core {
   const { stores } = deps;
   // The cache runs on the process clock, not deps.now: tests fix deps.now for the domain.
   const identities = identityCache(() => performance.now());
+  const receipts = deliveryReceipts(stores.receipts, deps.logger, () => performance.now());
+
+  /**
+   * The request read as a command, before its delivery is de-duplicated. A change to an action
+   * starts reading the action now, so that read and the receipt's write run side by side instead
+   * of one after the other (a button press's reply waits for two round trips, not three). The
+   * read is only a first guess: the store writes only if the action's version is still the one
+   * read, and otherwise reads again. Nothing is written before the delivery is known to be new.
+   */
+  function understand(request: CoreRequestParsed): Understood {
+    // "close A-1042" with nothing more asks for the form, as the Close… button does.
+    const submission = request.submission ?? formRequestFromText(request.text ?? '');
+    const parsed = submission ? commandFromSubmission(submission) : parseCommand(request.text ?? '');
+    if (!parsed.ok || submission?.openForm || !CHANGES_AN_ACTION.has(parsed.value.name)) return { submission, parsed };
+    const id = (parsed.value as { actionId: number }).actionId;
+    const read = stores.actions.load(id);
+    // Observed here so a request that ends early (a repeat, an unlinked person) leaves no unhandled rejection.
+    read.catch(() => undefined);
+    return { submission, parsed, actionRead: { id, read } };
+  }
   async function resolve(account: PlatformAccount, context: IdentityContext): Promise<StaffMember | null> {
     const key = identityLabel(account);
     const cached = identities.get(key);
@@ -95,10 +127,7 @@ export function createCommandCore(deps: CoreDeps): Core {
     return resolved.member;
   }
 
-  async function run(request: CoreRequestParsed): Promise<CoreResponse> {
-    // "close A-1042" with nothing more asks for the form, as the Close… button does.
-    const submission = request.submission ?? formRequestFromText(request.text ?? '');
-    const parsed = submission ? commandFromSubmission(submission) : parseCommand(request.text ?? '');
+  async function run(request: CoreRequestParsed, { submission, parsed, actionRead }: Understood): Promise<CoreResponse> {
     if (parsed.ok && parsed.value.name === 'help') return { ok: true, effects: [{ type: 'reply', view: helpView(parsed.value.topic) }] };
     if (!parsed.ok && !submission) return answer(request, refused(parsed));
 
@@ -111,7 +140,7 @@ export function createCommandCore(deps: CoreDeps): Core {
     // Changes are shown to the team on a card in the channel; the console and direct messages have no team to show.
     const postTo = request.channel.kind === 'channel' && request.actor.platform !== 'console'
       ? { platform: request.actor.platform, tenant: request.actor.tenant, channelId: request.channel.id } : null;
-    const ctx: CommandContext = { deps, member, account, channelId: request.channel.id, auditActor, now, postTo };
+    const ctx: CommandContext = { deps, member, account, channelId: request.channel.id, auditActor, now, postTo, actionRead };
 
     if (submission?.openForm) return openForm(ctx, submission);
     if (!parsed.ok) {
@@ -143,26 +172,28 @@ export function createCommandCore(deps: CoreDeps): Core {
       // A delivery seen before gets its first reply back; the first one claims the key.
       const deliveryKey = request.deliveryId ? `${request.actor.platform}:${request.actor.tenant}:${request.deliveryId}` : null;
       try {
+        const understood = understand(request);
         if (deliveryKey) {
-          const claimed = await stores.receipts.claim(deliveryKey);
+          const claimed = await receipts.claim(deliveryKey);
           if (!claimed.first) {
             const again: CoreResponse = claimed.response ?? { ok: true, effects: [{ type: 'reply', view: messageView('Already received', 'This request is already being handled; its reply will follow.') }] };
             return { ...again, duplicate: true };
           }
         }
-        const result = await run(request);
-        if (deliveryKey) await stores.receipts.save(deliveryKey, result);
+        const result = await run(request, understood);
+        if (deliveryKey) receipts.remember(deliveryKey, result);
         if (result.changed) deps.afterChange?.();
         return result;
       } catch (err) {
         const ref = deps.logger.unexpected(err, { via: request.via, correlationId: request.correlationId });
         // Let a retry of the same delivery run again: nothing was committed.
-        if (deliveryKey) await stores.receipts.forget(deliveryKey).catch((cleanup: unknown) => {
+        if (deliveryKey) await receipts.forget(deliveryKey).catch((cleanup: unknown) => {
           deps.logger.warn('receipt_cleanup_failed', { ref, error: cleanup instanceof Error ? cleanup.message : 'unknown' });
         });
         return { ok: false, code: 'UNEXPECTED', effects: [{ type: 'reply', view: unexpectedView(ref) }] };
       }
     },
+    settle: () => receipts.settle(),
   };
 }
 

@@ -51,6 +51,12 @@ export interface ChangeContext {
   now: Date;
   /** The channel whose team sees the change (the action's card is queued with it), or null. */
   postTo: ChannelRef | null;
+  /**
+   * The action as already read (started while the delivery was checked), used as the first read.
+   * It may be stale by the time it is used: the write is guarded by its version, so a stale read
+   * costs only a re-read.
+   */
+  firstRead?: Promise<ActionRecord | null>;
 }
 
 export type ChangeResult =

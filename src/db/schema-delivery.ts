@@ -68,6 +68,10 @@ export const outbox = pgTable('outbox', {
   index('outbox_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
   index('outbox_sending_idx').on(t.leaseUntil).where(sql`status = 'sending'`),
   index('outbox_dead_idx').on(t.id).where(sql`status = 'dead'`),
+  // Live rows by channel: each channel's oldest row for the worker, and "is this card already
+  // queued here?" when a change queues one. Without it both scan every queued row, and a busy
+  // channel's backlog made each claim and each lease slower as it grew.
+  index('outbox_live_channel_idx').on(t.platform, t.tenant, t.channelId, t.id).where(sql`status IN ('pending', 'sending')`),
   // A burst of changes to one message's actions queues one update, rendered when it is sent.
   uniqueIndex('outbox_pending_update_uq').on(t.messageRowId).where(sql`status = 'pending' AND kind = 'update'`),
 ]);

@@ -104,19 +104,35 @@ export async function claimDue(db: Queryable, options: ClaimOptions): Promise<Ou
   const platforms = sql.join(options.platforms.map((p) => sql`${p}`), sql`, `);
   const excluded = JSON.stringify((options.excludeChannels ?? []).map((c) => ({ platform: c.platform, tenant: c.tenant, channel_id: c.channelId })));
   const due: SQL = sql`((o.status = 'pending' AND o.next_attempt_at <= ${now}) OR (o.status = 'sending' AND o.lease_until <= ${now}))`;
-  const rows = rowsOf<Row>(await db.execute(sql`WITH excluded AS (
-      SELECT * FROM jsonb_to_recordset(${excluded}::jsonb) AS x(platform text, tenant text, channel_id text)
-    ), candidates AS (
-      SELECT o.id, row_number() OVER (PARTITION BY o.platform, o.tenant, o.channel_id ORDER BY o.id) AS rn
-      FROM outbox o
-      WHERE o.platform IN (${platforms}) AND ${due}
-        AND NOT EXISTS (SELECT 1 FROM excluded x WHERE x.platform = o.platform AND x.tenant = o.tenant AND x.channel_id = o.channel_id)
-        AND NOT EXISTS (SELECT 1 FROM outbox s WHERE s.status = 'sending' AND s.lease_until > ${now}
-          AND s.platform = o.platform AND s.tenant = o.tenant AND s.channel_id = o.channel_id)
+  // Shaped so its cost follows the number of channels with work, not the length of the queue (a
+  // busy channel paced at one call a second can hold thousands of rows, often before the table's
+  // statistics know it): the channels with live rows are walked through outbox_live_channel_idx
+  // one jump at a time (a loose index scan), busy ones are dropped through a small hashed set,
+  // and each remaining channel's oldest due row is one index probe. Earlier shapes scanned the
+  // whole queue on every lease, one of them once per queued row.
+  const live = sql`status IN ('pending', 'sending')`;
+  const rows = rowsOf<Row>(await db.execute(sql`WITH RECURSIVE channels AS (
+      (SELECT platform, tenant, channel_id FROM outbox WHERE ${live} AND platform IN (${platforms})
+        ORDER BY platform, tenant, channel_id LIMIT 1)
+      UNION ALL
+      SELECT next.platform, next.tenant, next.channel_id FROM channels c CROSS JOIN LATERAL (
+        SELECT platform, tenant, channel_id FROM outbox
+        WHERE ${live} AND platform IN (${platforms}) AND (platform, tenant, channel_id) > (c.platform, c.tenant, c.channel_id)
+        ORDER BY platform, tenant, channel_id LIMIT 1) next
+    ), busy AS MATERIALIZED (
+      SELECT s.platform, s.tenant, s.channel_id FROM outbox s WHERE s.status = 'sending' AND s.lease_until > ${now}
+      UNION
+      SELECT x.platform, x.tenant, x.channel_id FROM jsonb_to_recordset(${excluded}::jsonb) AS x(platform text, tenant text, channel_id text)
+    ), heads AS MATERIALIZED (
+      SELECT head.id FROM channels c CROSS JOIN LATERAL (
+        SELECT o.id FROM outbox o
+        WHERE o.platform = c.platform AND o.tenant = c.tenant AND o.channel_id = c.channel_id AND o.status IN ('pending', 'sending') AND ${due}
+        ORDER BY o.id LIMIT 1) head
+      WHERE (c.platform, c.tenant, c.channel_id) NOT IN (SELECT platform, tenant, channel_id FROM busy)
     )
     UPDATE outbox SET status = 'sending', lease_until = ${ts(new Date(options.now.getTime() + options.leaseMs))}, attempts = attempts + 1
     WHERE id IN (
-      SELECT o.id FROM outbox o WHERE o.id IN (SELECT id FROM candidates WHERE rn = 1) AND ${due}
+      SELECT o.id FROM outbox o WHERE o.id = ANY (ARRAY(SELECT id FROM heads)) AND ${due}
       ORDER BY o.id LIMIT ${options.limit} FOR UPDATE SKIP LOCKED)
     RETURNING id, platform, tenant, channel_id, kind, message_row_id, subject, view, attempts, correlation_id,
       (SELECT m.message_id FROM messages m WHERE m.id = outbox.message_row_id) AS message_id`));

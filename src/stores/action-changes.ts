@@ -72,7 +72,7 @@ function changeWithEffects(db: Database, id: number, decide: DecideChange, conte
 export async function changeAction(db: Database, id: number, decide: DecideChange, context: ChangeContext): Promise<ChangeResult> {
   const ref = actionRef(id);
   for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-    const action = await loadAction(db, id);
+    const action = attempt === 0 && context.firstRead ? await context.firstRead : await loadAction(db, id);
     if (!action) return { status: 'not_found' };
     const decision = decide(action);
     if (!decision.ok) return { status: 'refused', failure: decision };

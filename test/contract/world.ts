@@ -68,5 +68,11 @@ export async function createWorld(engine: EngineName): Promise<World> {
     // Unexpected errors would fail the scenario through the reply; keep test output quiet.
     logger: createLogger('error', () => {}),
   });
-  return { db, core, close: () => testDb.close() };
+  return {
+    db, core,
+    close: async () => {
+      await core.settle?.();
+      await testDb.close();
+    },
+  };
 }

@@ -186,4 +186,37 @@ describeEachEngine('delivery outbox', (getDb) => {
     await drainAll();
     expect(await outboxRow(db, id)).toMatchObject({ status: 'pending', attempts: 0 });
   });
+
+  it('leases the oldest due row of each free channel from a deep backlog, and nothing from busy, excluded or waiting ones', async () => {
+    const db = getDb();
+    const [deep, waiting, excluded, busy, abandoned] = Array.from({ length: 5 }, () => freshChannel('teams'));
+    const at = clock.now();
+    const later = new Date(at.getTime() + 3_600_000);
+    const earlier = new Date(at.getTime() - 60_000);
+    const insert = (channel: typeof deep, status: string, nextAttemptAt: Date, leaseUntil: Date | null, count = 1) => db.execute(sql`
+      INSERT INTO outbox (platform, tenant, channel_id, kind, view, status, next_attempt_at, lease_until)
+      SELECT ${channel!.platform}, ${channel!.tenant}, ${channel!.channelId}, 'post', ${JSON.stringify(noticeView('queued'))}::jsonb,
+        ${status}, ${nextAttemptAt.toISOString()}::timestamptz, ${leaseUntil?.toISOString() ?? null}::timestamptz
+      FROM generate_series(1, ${count})`);
+    await insert(deep, 'pending', earlier, null, 250);
+    await insert(waiting, 'pending', later, null); // backing off after a failure
+    await insert(waiting, 'pending', earlier, null);
+    await insert(excluded, 'pending', earlier, null);
+    await insert(busy, 'sending', earlier, later); // another worker is calling this channel now
+    await insert(busy, 'pending', earlier, null);
+    await insert(abandoned, 'sending', earlier, earlier); // its worker died: the lease ran out
+    await insert(abandoned, 'pending', earlier, null);
+    const ids = async (channel: typeof deep) => (await outboxRows(db, sql`channel_id = ${channel!.channelId}`)).map((r) => r.id);
+    const [deepIds, waitingIds, abandonedIds] = [await ids(deep), await ids(waiting), await ids(abandoned)];
+
+    const leased = await claimDue(db, { now: at, limit: 100, leaseMs: 60_000, platforms: ['teams'], excludeChannels: [excluded!] });
+    const ours = new Set([deep, waiting, excluded, busy, abandoned].map((c) => c!.channelId));
+    expect(leased.filter((r) => ours.has(r.channelId)).map((r) => r.id).sort((a, b) => a - b))
+      .toEqual([deepIds[0]!, waitingIds[1]!, abandonedIds[0]!].sort((a, b) => a - b));
+
+    // Those three channels are busy now: a second lease takes nothing more from any of the five.
+    const again = await claimDue(db, { now: at, limit: 100, leaseMs: 60_000, platforms: ['teams'], excludeChannels: [excluded!] });
+    expect(again.filter((r) => ours.has(r.channelId))).toEqual([]);
+    await db.execute(sql`DELETE FROM outbox WHERE channel_id IN (${sql.join([...ours].map((c) => sql`${c}`), sql`, `)})`);
+  });
 });

@@ -86,7 +86,7 @@ export async function runActionCommand(ctx: CommandContext, command: Extract<Com
   }
   const ref = actionRef(command.actionId);
   const result = await ctx.deps.stores.actions.change(command.actionId, decideWith(ctx, toActionCommand(command, target)),
-    { actor: ctx.auditActor, now: ctx.now, postTo: ctx.postTo });
+    { actor: ctx.auditActor, now: ctx.now, postTo: ctx.postTo, ...(ctx.actionRead?.id === command.actionId ? { firstRead: ctx.actionRead.read } : {}) });
   if (result.status === 'not_found') return refused(fail('ACTION.NOT_FOUND', `There is no action ${ref}. Type "list" to see your team's open actions.`));
   if (result.status === 'conflict') return refused(fail('ACTION.CHANGED', `${ref} kept changing while you were acting on it. Look at it again (audit ${ref}) and retry.`));
   if (result.status === 'refused') return refused(result.failure);

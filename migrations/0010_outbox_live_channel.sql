@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_live_channel_idx" ON "outbox" USING btree ("platform","tenant","channel_id","id") WHERE status IN ('pending', 'sending');
