@@ -86,12 +86,14 @@ export async function benchClaims(): Promise<{ handle: LatencyStats; floor: Late
       channel: { id: 'bench' }, via: 'console', correlationId: crypto.randomUUID(),
     });
     let failures = 0;
+    // A booking must fall within BOOKING_MAX_DAYS (default 90) of today: a fortnight ahead.
+    const BOOKED_ON = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
     // Each user alternates claim and close over its own actions: a claim, then the close of the
     // same action. The warm-up (compiling the code path, filling caches) works the last
     // WARMUP_ACTIONS of each pool and is not measured; the measured run works from the start.
     const claimAndClose = (offset: number) => async (user: number, i: number) => {
       const ref = pools[user]![offset + Math.floor(i / 2)]!;
-      const text = i % 2 === 0 ? `claim ${ref}` : `close ${ref} test_booked 2030-01-01`;
+      const text = i % 2 === 0 ? `claim ${ref}` : `close ${ref} test_booked ${BOOKED_ON}`;
       const reply = await core.handle(request(user, text));
       if (!reply.ok) failures += 1;
     };

@@ -84,8 +84,10 @@ export async function generateRegister(ruleSet: RuleSet, opts: GenerateOptions):
     const drugs = new Set([pickDrug()]);
     if (random() < 0.2) drugs.add(pickDrug());
     const tests = new Set<TestKey>();
+    let firstStart = opts.today;
     for (const drug of drugs) {
       const start = addDays(opts.today, -30 - Math.floor(random() * 3650));
+      if (start < firstStart) firstStart = start;
       const org = random() < 0.5 ? 'gp_practice' : 'mh_trust';
       await write(register, `${ref},Synthetic ${i},${team},Practice ${1 + (i % 400)},${dob},${drug},${start},,,${org},\n`);
       prescriptions++;
@@ -98,7 +100,9 @@ export async function generateRegister(ruleSet: RuleSet, opts: GenerateOptions):
     let written = 0;
     for (const test of testList) {
       let date = addDays(opts.today, -Math.floor(random() * 60));
-      for (let k = 0; k < perTest && written < opts.eventsPerPatient; k++, written++) {
+      // The importer refuses results from before the first prescription's baseline window (90 days).
+      const earliest = addDays(firstStart, -90);
+      for (let k = 0; k < perTest && written < opts.eventsPerPatient && date >= earliest; k++, written++) {
         const analytes = ANALYTE_FOR[test];
         if (!analytes) {
           await write(events, `${ref},${test},done,,,${date}\n`);

@@ -18,4 +18,4 @@ export { renderFormText, renderText, typedCommand } from './views/render-text.js
 export { DeliveryError, type Deliverer, type DeliveryErrorKind } from './delivery/ports.js';
 export type { Logger, LogFields } from './logging/logger.js';
 export { createConversationStore, type ConversationStore, type StoredConversation } from './stores/conversations.js';
-export { ELLIPSIS, truncate } from './views/text.js';
+export { ELLIPSIS, escapeForTerminal, truncate } from './views/text.js';

@@ -14,6 +14,7 @@ import { loadTeamsConfig } from '../adapters/teams/config.js';
 import { createCore } from './create-core.js';
 import type { Deliverer } from './delivery/ports.js';
 import { createOutboxWorker } from './delivery/worker.js';
+import { DataDirError, prepareDataDir } from './config/data-dir.js';
 import { loadConfig } from './config/env.js';
 import { DatabaseConnectionError, DatabaseLockedError, openDatabase } from './db/client.js';
 import { todayIn } from './domain/dates.js';
@@ -22,7 +23,7 @@ import { DEMO_STAFF } from './demo/demo-staff.js';
 import { registerIsEmpty, seedDemoRegister, seedDemoStaffAndActions } from './demo/seed.js';
 import { createLogger } from './logging/logger.js';
 import { recordRuleSetVersion } from './register/rule-set-versions.js';
-import { createHttpServer, listen, type RouteHandler } from './server/http.js';
+import { createHttpServer, listen, ListenError, type RouteHandler } from './server/http.js';
 import { createConversationStore } from './stores/conversations.js';
 
 async function main(): Promise<number> {
@@ -53,11 +54,20 @@ async function main(): Promise<number> {
   let handle;
   try {
     console.log(config.databaseUrl ? 'Connecting to PostgreSQL…' : `Opening the embedded database in ${config.dataDir} (the first start takes a few seconds)…`);
-    handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log: (msg) => logger.info('database', { msg }) });
+    if (!config.databaseUrl) prepareDataDir(config.dataDir);
+    handle = await openDatabase({
+      url: config.databaseUrl, ownerUrl: config.databaseOwnerUrl, dataDir: config.dataDir,
+      log: (msg) => logger.info('database', { msg }),
+      // The one-role warning is for whoever runs the service, not only for the log.
+      warn: (msg) => {
+        console.warn(`WARNING: ${msg}`);
+        logger.warn('database_roles', { msg });
+      },
+    });
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     // A locked directory or an unreachable server is a configuration problem the message explains.
-    if (!(err instanceof DatabaseLockedError || err instanceof DatabaseConnectionError)) logger.unexpected(err, { phase: 'open_database' });
+    if (!(err instanceof DatabaseLockedError || err instanceof DatabaseConnectionError || err instanceof DataDirError)) logger.unexpected(err, { phase: 'open_database' });
     return 1;
   }
   const { db } = handle;
@@ -93,7 +103,16 @@ async function main(): Promise<number> {
   const server = createHttpServer(db, { driver: handle.driver, rulesVersion: rules.ruleSet.version, startedAt: new Date() }, logger, [
     ...(slack?.route ? [slack.route] : []), ...(teams ? [teams.route] : []),
   ] satisfies RouteHandler[]);
-  const { port } = await listen(server, config.port, config.host);
+  let port: number;
+  try {
+    ({ port } = await listen(server, config.port, config.host));
+  } catch (err) {
+    // A port in use or a host that is not this machine's: the message names PORT or HOST.
+    console.error(err instanceof ListenError ? err.message : String(err));
+    if (!(err instanceof ListenError)) logger.unexpected(err, { phase: 'listen' });
+    await handle.close();
+    return 1;
+  }
   if (slack) await slack.start();
   worker.start();
   console.log([

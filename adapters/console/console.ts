@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import {
-  renderFormText, renderText, type Core, type CoreRequest, type CoreResponse, type FormField, type FormView, type SubmissionFields,
+  escapeForTerminal, renderFormText, renderText, type Core, type CoreRequest, type CoreResponse, type FormField, type FormView, type SubmissionFields,
 } from '../../src/index.js';
 
 export interface ConsoleOptions {
@@ -72,8 +72,10 @@ function fieldPrompt(field: FormField): string {
 
 export async function runConsole(options: ConsoleOptions): Promise<{ commands: number; failed: number }> {
   const { core, email, interactive } = options;
-  const write = options.out;
-  const prompt = (text = '> ') => options.prompt?.(text);
+  // Everything printed passes through here: replies carry stored text, and a script's own lines are
+  // echoed, so neither may reach the terminal with a control or bidirectional character in it.
+  const write = (text: string) => options.out(escapeForTerminal(text));
+  const prompt = (text = '> ') => options.prompt?.(escapeForTerminal(text));
   const lines = readline.createInterface({ input: options.input, terminal: false, crlfDelay: Infinity });
   const reader = lines[Symbol.asyncIterator]();
   const nextLine = async (): Promise<string | null> => {

@@ -4,10 +4,12 @@
  * every failure says what to type instead.
  */
 import { z } from 'zod';
-import { commandSchema } from './command-schema.js';
+import { commandSchema, MAX_TEXT } from './command-schema.js';
 import { COMMAND_HELP, COMMAND_NAMES, type CommandName } from '../views/command-help.js';
 import { isIsoDate } from '../domain/dates.js';
 import { fail, ok, type Outcome } from '../domain/outcome.js';
+import { isPatientRef, patientRefProblem } from '../domain/patient-ref.js';
+import { describeUnsafeChar, findUnsafeChar } from '../domain/text-safety.js';
 import { LIST_FILTERS, REASONABLE_ADJUSTMENTS, ROLES, parseActionRef, type ListFilter, type ReasonableAdjustment, type Role } from '../domain/actions/kinds.js';
 
 
@@ -25,7 +27,8 @@ export type Command =
   | { name: 'escalate'; actionId: number; reason: string }
   | { name: 'note'; actionId: number; text: string }
   | { name: 'patient'; patientRef: string }
-  | { name: 'result'; patientRef: string; test: string; value: number; unit?: string; date?: string }
+  /** `value` is the text as typed: the domain reads it (readResultValue), so the audit trail keeps what was typed. */
+  | { name: 'result'; patientRef: string; test: string; value: string; unit?: string; date?: string }
   | { name: 'dna'; patientRef: string; test: string; reason?: string }
   | { name: 'discharge'; patientRef: string; date?: string }
   | { name: 'audit'; target: { actionId: number } | { patientRef: string } }
@@ -77,13 +80,22 @@ export function suggestCommand(word: string): CommandName | null {
   return best;
 }
 
-const patientRefSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_./-]*$/);
 const emailSchema = z.email();
+
+/** A word of the person's own, quoted in a message: shortened, so one long word cannot fill the reply. */
+const quoted = (word: string) => `"${word.length > 40 ? `${word.slice(0, 39)}…` : word}"`;
 
 function actionId(word: string | undefined, name: CommandName): Outcome<number, ParseError> {
   if (!word) return fail('COMMAND.USAGE', `${name} needs an action id. ${usage(name)}`);
   const id = parseActionRef(word);
-  return id === null ? fail('ACTION.BAD_ID', `"${word}" is not an action id. Action ids look like A-1042. ${usage(name)}`) : ok(id);
+  // A-0 matches the pattern but no action has it (ids start at 1).
+  return id === null || id < 1 ? fail('ACTION.BAD_ID', `${quoted(word)} is not an action id. Action ids look like A-1042. ${usage(name)}`) : ok(id);
+}
+
+/** A patient reference as typed, checked against the one definition the imports use too. */
+function patientRef(word: string, name: CommandName): Outcome<string, ParseError> {
+  const problem = patientRefProblem(word);
+  return problem === null ? ok(word) : fail('VALUE.INVALID', `${quoted(word)} ${problem}. ${usage(name)}`);
 }
 
 function optionalDate(word: string | undefined, name: CommandName): Outcome<string | undefined, ParseError> {
@@ -170,35 +182,37 @@ function readCommand(text: string): Outcome<Command, ParseError> {
     }
     case 'patient':
     case 'discharge': {
-      const ref = patientRefSchema.safeParse(rest[0]);
-      if (!ref.success) return fail('COMMAND.USAGE', `${name} needs a patient reference. ${usage(name)}`);
-      if (name === 'patient') return ok({ name, patientRef: ref.data });
+      if (!rest[0]) return fail('COMMAND.USAGE', `${name} needs a patient reference. ${usage(name)}`);
+      const ref = patientRef(rest[0], name);
+      if (!ref.ok) return ref;
+      if (name === 'patient') return ok({ name, patientRef: ref.value });
       const date = optionalDate(rest[1], name);
-      return date.ok ? ok({ name, patientRef: ref.data, date: date.value }) : date;
+      return date.ok ? ok({ name, patientRef: ref.value, date: date.value }) : date;
     }
     case 'result': {
-      const ref = patientRefSchema.safeParse(rest[0]);
-      if (!ref.success || !rest[1] || rest[2] === undefined) return fail('COMMAND.USAGE', `result needs a patient, a test and a value. ${usage('result')}, for example: result RX-0001 lithium_level 0.7 mmol/L`);
-      const value = Number(rest[2]);
-      if (!Number.isFinite(value)) return fail('VALUE.INVALID', `"${rest[2]}" is not a number. ${usage('result')}`);
+      if (!rest[0] || !rest[1] || rest[2] === undefined) return fail('COMMAND.USAGE', `result needs a patient, a test and a value. ${usage('result')}, for example: result RX-0001 lithium_level 0.7 mmol/L`);
+      const ref = patientRef(rest[0], 'result');
+      if (!ref.ok) return ref;
+      // Kept as typed; whether it is a number in the test's plausible range is the domain's check.
+      const value = rest[2];
       let unit: string | undefined = rest[3];
       let dateWord: string | undefined = rest[4];
       if (unit !== undefined && isIsoDate(unit)) [unit, dateWord] = [undefined, unit];
       const date = optionalDate(dateWord, 'result');
       if (!date.ok) return date;
-      return ok({ name: 'result', patientRef: ref.data, test: rest[1].toLowerCase(), value, unit, date: date.value });
+      return ok({ name: 'result', patientRef: ref.value, test: rest[1].toLowerCase(), value, unit, date: date.value });
     }
     case 'dna': {
-      const ref = patientRefSchema.safeParse(rest[0]);
-      if (!ref.success || !rest[1]) return fail('COMMAND.USAGE', `dna needs a patient and a test. ${usage('dna')}`);
-      return ok({ name: 'dna', patientRef: ref.data, test: rest[1].toLowerCase(), reason: restText(2) || undefined });
+      if (!rest[0] || !rest[1]) return fail('COMMAND.USAGE', `dna needs a patient and a test. ${usage('dna')}`);
+      const ref = patientRef(rest[0], 'dna');
+      if (!ref.ok) return ref;
+      return ok({ name: 'dna', patientRef: ref.value, test: rest[1].toLowerCase(), reason: restText(2) || undefined });
     }
     case 'audit': {
       if (!rest[0]) return fail('COMMAND.USAGE', `audit needs an action id or a patient reference. ${usage('audit')}`);
       const id = parseActionRef(rest[0]);
       if (id !== null && /^a-?\d+$/i.test(rest[0])) return ok({ name: 'audit', target: { actionId: id } });
-      const ref = patientRefSchema.safeParse(rest[0]);
-      return ref.success ? ok({ name: 'audit', target: { patientRef: ref.data } }) : fail('COMMAND.USAGE', `"${rest[0]}" is neither an action id nor a patient reference. ${usage('audit')}`);
+      return isPatientRef(rest[0]) ? ok({ name: 'audit', target: { patientRef: rest[0] } }) : fail('COMMAND.USAGE', `${quoted(rest[0])} is neither an action id nor a patient reference. ${usage('audit')}`);
     }
     case 'link': {
       if (!rest[0] || !rest[1]) return fail('COMMAND.USAGE', `link needs the chat user and their staff email. ${usage('link')}`);
@@ -223,11 +237,40 @@ function readCommand(text: string): Outcome<Command, ParseError> {
 
 /** Text after the invocation → a command whose values are all acceptable, or a failure that says what to type. */
 export function parseCommand(text: string): Outcome<Command, ParseError> {
+  const line = lineProblem(text);
+  if (line !== null) return fail('VALUE.INVALID', line);
   const read = readCommand(text);
   if (!read.ok) return read;
   const checked = commandSchema.safeParse(read.value);
   if (checked.success) return read;
   const issue = checked.error.issues[0]!;
-  const field = issue.path.filter((p) => typeof p === 'string').join(' ') || 'a value';
-  return fail('VALUE.INVALID', `The ${field} ${issue.message.replace(/^Invalid input: /, '')}. ${usage(read.value.name)}`);
+  const key = issue.path.find((p) => typeof p === 'string');
+  const field = key === undefined ? 'value' : FIELD_WORDS[key] ?? key;
+  return fail('VALUE.INVALID', `The ${field} ${issue.message}. ${usage(read.value.name)}`);
+}
+
+/** The longest line read as a command: ample for a command with a 1,000-character note. */
+export const MAX_CHAT_LINE = 4_000;
+
+/** How the command schema's field names read in a sentence. */
+const FIELD_WORDS: Record<string, string> = {
+  actionId: 'action id', patientRef: 'patient reference', target: 'person', mention: 'person', email: 'email', text: 'text',
+  reason: 'reason', note: 'note', outcome: 'outcome', test: 'test', unit: 'unit', value: 'value', date: 'date',
+  attempts: 'attempts', adjustments: 'adjustments', team: 'team name', topic: 'topic', filter: 'list',
+};
+
+/**
+ * Checks on the line as a whole, before any word of it is read or repeated back. Control
+ * characters and bidirectional overrides are refused rather than stripped: what is typed may be a
+ * clinical note, which must be recorded as written or not at all. Tabs and line breaks only
+ * separate words here.
+ */
+function lineProblem(text: string): string | null {
+  if (text.length > MAX_CHAT_LINE) {
+    return `That message is ${text.length.toLocaleString('en-GB')} characters long; the limit is ${MAX_CHAT_LINE.toLocaleString('en-GB')}. ` +
+      `Send it in shorter parts (a note or reason may be up to ${MAX_TEXT.toLocaleString('en-GB')} characters).`;
+  }
+  const unsafe = findUnsafeChar(text, { tab: true, newline: true });
+  if (unsafe !== null) return `That message contains ${describeUnsafeChar(unsafe)}; type it again without it.`;
+  return null;
 }

@@ -18,7 +18,8 @@ import type { IsoDate } from '../domain/dates.js';
 import type { AccountKey, PlatformAccount, Resolution, StaffMember } from '../domain/identity.js';
 import type { Failure, Outcome } from '../domain/outcome.js';
 import type { PatientState } from '../domain/register.js';
-import type { Flag, RuleSet } from '../domain/rules/schema.js';
+import type { Rating } from '../domain/results.js';
+import type { RuleSet } from '../domain/rules/schema.js';
 import type { ChannelRef, CoreResponse } from './request.js';
 
 export type { ChannelRef, CoreResponse } from './request.js';
@@ -151,11 +152,12 @@ export interface RecordContext {
   workflow: WorkflowConfig;
 }
 
-export type RecordError = 'PATIENT.NOT_FOUND' | 'TEST.UNKNOWN' | 'TEST.TAKES_NO_VALUE' | 'UNIT.INVALID' | 'DATE.INVALID' | 'INPUT.INVALID';
+export type RecordError = 'PATIENT.NOT_FOUND' | 'TEST.UNKNOWN' | 'TEST.TAKES_NO_VALUE' | 'UNIT.INVALID' | 'VALUE.INVALID' | 'VALUE.OUT_OF_RANGE'
+  | 'DATE.INVALID' | 'DATE.OUT_OF_RANGE' | 'INPUT.INVALID';
 
 export interface RecordedEvent {
   /** The result's rating (results only). */
-  evaluation?: { flag: Flag; reason: string };
+  evaluation?: { flag: Rating; reason: string };
   /** What the loop opened because of it. */
   created: CreatedAction[];
   /** The same event was already recorded: nothing changed. */
@@ -164,7 +166,8 @@ export interface RecordedEvent {
 
 /** Each records the event, its audit event and the actions it opens, all or nothing. */
 export interface RecordStore {
-  result(input: { patientRef: string; test: string; value: number; unit?: string; takenOn: IsoDate }, context: RecordContext): Promise<Outcome<RecordedEvent, RecordError>>;
+  /** `value` as typed or received: the store checks it and records it exactly as given. */
+  result(input: { patientRef: string; test: string; value: string | number; unit?: string; takenOn: IsoDate }, context: RecordContext): Promise<Outcome<RecordedEvent, RecordError>>;
   dna(input: { patientRef: string; test: string; takenOn: IsoDate; reason?: string }, context: RecordContext): Promise<Outcome<RecordedEvent, RecordError>>;
   discharge(input: { patientRef: string; dischargedOn: IsoDate }, context: RecordContext): Promise<Outcome<RecordedEvent, RecordError>>;
 }

@@ -40,8 +40,12 @@ export interface ChannelRef {
 }
 
 export const coreRequestSchema = z.object({
-  /** What the person typed (with or without a leading "/closedloop"). */
-  text: z.string().max(4000).optional(),
+  /**
+   * What the person typed (with or without a leading "/closedloop"). No length limit here: a line
+   * too long to be a command is the person's mistake, not an adapter's, so the grammar refuses it
+   * in words with its limit (MAX_CHAT_LINE, VALUE.INVALID) instead of as a malformed request.
+   */
+  text: z.string().optional(),
   /** A button press or a form submission, as structured fields. */
   submission: submissionSchema.optional(),
   actor: z.object({

@@ -5,6 +5,8 @@
  */
 import { parseActionRef, REASONABLE_ADJUSTMENTS, ROLES } from '../domain/actions/kinds.js';
 import { fail, ok, type Outcome } from '../domain/outcome.js';
+import { patientRefProblem } from '../domain/patient-ref.js';
+import { describeUnsafeChar, findUnsafeChar } from '../domain/text-safety.js';
 import { COMMAND_NAMES } from '../views/command-help.js';
 import type { SubmissionFields } from '../views/model.js';
 import { commandSchema } from './command-schema.js';
@@ -64,7 +66,7 @@ function rawCommand(command: string, f: SubmissionFields): Record<string, unknow
     case 'note': return { name: command, actionId, text: text(f.text) ?? text(f.note) };
     case 'audit': return { name: command, target: actionId !== undefined ? { actionId } : { patientRef: text(f.patientRef) } };
     case 'list': return { name: command, filter: text(f.filter)?.toLowerCase() ?? 'open' };
-    case 'result': return { name: command, patientRef: text(f.patientRef), test: text(f.test)?.toLowerCase(), value: numberOf(f.value), unit: text(f.unit), date: text(f.date) };
+    case 'result': return { name: command, patientRef: text(f.patientRef), test: text(f.test)?.toLowerCase(), value: text(f.value), unit: text(f.unit), date: text(f.date) };
     case 'link': return { name: command, target: targetOf(f), email: text(f.email)?.toLowerCase() };
     default: {
       const fields: Record<string, unknown> = { name: command };
@@ -76,6 +78,12 @@ function rawCommand(command: string, f: SubmissionFields): Record<string, unknow
 
 /** Our own words for a field the schema refused; the validator's wording is not for people. */
 function fieldProblem(field: string, received: unknown): string {
+  const unsafe = unsafeCharIn(received);
+  if (unsafe !== null) return `Remove ${describeUnsafeChar(unsafe).replace(/^a /, 'the ')} and submit again.`;
+  if (field === 'patientRef' && typeof received === 'string') {
+    const problem = patientRefProblem(received);
+    if (problem !== null) return `This ${problem.replace(/^is not a patient reference: use/, 'is not a patient reference. Use')}.`;
+  }
   if (received === undefined) {
     const what: Record<string, string> = {
       outcome: 'Choose an outcome.', person: 'Choose a person or a role.', reason: 'Give a reason.', text: 'Write the note.',
@@ -93,6 +101,18 @@ function fieldProblem(field: string, received: unknown): string {
     outcome: 'Choose one of the outcomes offered.',
   };
   return wrong[field] ?? 'This value is not accepted.';
+}
+
+/** A control or bidirectional character in a submitted value (or in a target's fields); line breaks and tabs are allowed. */
+function unsafeCharIn(value: unknown): ReturnType<typeof findUnsafeChar> {
+  if (typeof value === 'string') return findUnsafeChar(value, { newline: true, tab: true });
+  if (Array.isArray(value) || (typeof value === 'object' && value !== null)) {
+    for (const inner of Object.values(value)) {
+      const found = unsafeCharIn(inner);
+      if (found !== null) return found;
+    }
+  }
+  return null;
 }
 
 export function commandFromSubmission(submission: { command: string; fields: SubmissionFields }): Outcome<Command, string> | SubmissionFailure {

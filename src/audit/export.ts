@@ -9,11 +9,16 @@
  * verb, entityType, entityId, patientRef, before, after, reason, correlationId) and canonical JSON
  * sorts keys at every depth (src/audit/chain.ts). A filtered export re-verifies row by row; only
  * an unfiltered one also shows that nothing is missing between rows.
+ *
+ * In the CSV, a text cell that starts with = + - @, a tab or a carriage return is written with a
+ * leading apostrophe, so a spreadsheet cannot run it as a formula (src/output/csv.ts); an inspector
+ * re-hashing from the CSV drops that one apostrophe first. The JSON export holds the text exactly.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
 import type { IsoDate } from '../domain/dates.js';
+import { csvRows, type CsvCell } from '../output/csv.js';
 import { canonicalJson } from './chain.js';
 import { STORED_AUDIT_COLUMNS, storedContent, type StoredAuditRow } from './verify.js';
 
@@ -56,18 +61,14 @@ function recordOf(row: StoredAuditRow): ExportRecord {
   };
 }
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-function csvLine(record: ExportRecord): string {
+/** One row's cells: the JSON columns as canonical JSON, the rest as text (seq as a number). */
+function csvCells(record: ExportRecord): CsvCell[] {
   return AUDIT_EXPORT_COLUMNS.map((column) => {
     const value = record[column];
-    if (value === null || value === undefined) return '';
-    if (column === 'before' || column === 'after') return csvField(canonicalJson(value));
-    return csvField(String(value));
-  }).join(',');
+    if (value === null || value === undefined) return null;
+    if (column === 'before' || column === 'after') return canonicalJson(value);
+    return typeof value === 'number' ? value : String(value);
+  });
 }
 
 /** Writes rows as they arrive; every chunk ends with a newline, so a line-based sink can take it as is. */
@@ -77,12 +78,23 @@ interface ExportWriter {
   end(): string;
 }
 
+/** Through the product's one CSV writer: RFC 4180 quoting, and formulas neutralised (see src/output/csv.ts). */
 function csvWriter(): ExportWriter {
   return {
-    start: () => `${AUDIT_EXPORT_COLUMNS.join(',')}\n`,
-    rows: (records) => records.map((r) => `${csvLine(r)}\n`).join(''),
+    start: () => csvRows([AUDIT_EXPORT_COLUMNS]),
+    rows: (records) => csvRows(records.map(csvCells)),
     end: () => '',
   };
+}
+
+/**
+ * JSON.stringify escapes C0 control characters but writes DEL, C1 controls and bidirectional
+ * overrides as they are; escaping them too keeps the export safe to print to a terminal, and is
+ * the same JSON to any reader (the strings, and so the hashes, are unchanged).
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
@@ -97,7 +109,7 @@ function jsonWriter(): ExportWriter {
       let out = '';
       for (const record of records) {
         out += held === undefined ? '[\n' : `${held},\n`;
-        held = JSON.stringify(record);
+        held = safeJson(record);
       }
       return out;
     },

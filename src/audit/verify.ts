@@ -10,6 +10,10 @@
  * - rows cut off the end: the chain head (advanced in the same statement as every append)
  *   records more events than are stored;
  * - rows inserted outside the writer: they lie beyond the chain head.
+ *
+ * None of these catches an owner who rewrites an event and then recomputes every later hash and
+ * the head consistently. An anchor does (src/audit/anchor.ts): given one, the chain recomputed from
+ * the stored events must still pass through the anchored hash at the anchored seq.
  */
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
@@ -33,6 +37,8 @@ export interface VerifyOptions {
   /** Called after each batch with the events checked so far and the chain head's count. */
   onProgress?: (checked: number, total: number) => void;
   batchSize?: number;
+  /** A head recorded earlier (an authenticated anchor): the chain must pass through it. */
+  anchor?: { seq: number; hash: string; anchoredAt?: string };
 }
 
 /** A stored event as read back for hashing: `at` as ISO UTC with milliseconds, JSON as text. */
@@ -98,7 +104,8 @@ interface ChainHead {
   hash: string;
 }
 
-async function readHead(db: Queryable): Promise<ChainHead> {
+/** The chain head as stored: the seq and hash of the last event appended. */
+export async function readChainHead(db: Queryable): Promise<ChainHead> {
   const [head] = rowsOf<{ seq: number | string; hash: string }>(
     await db.execute(sql`SELECT seq, hash FROM audit_chain_head WHERE id = 1`));
   if (!head) throw new Error('audit_chain_head is missing: migrations have not been applied');
@@ -139,7 +146,7 @@ function rowProblem(row: StoredAuditRow, previousSeq: number, previousHash: stri
  */
 export async function verifyAuditChain(db: Queryable, options: VerifyOptions = {}): Promise<AuditVerification> {
   const batchSize = options.batchSize ?? 5_000;
-  let head = await readHead(db);
+  let head = await readChainHead(db);
   let checked = 0;
   let previousSeq = 0;
   let previousHash = GENESIS_HASH;
@@ -148,7 +155,7 @@ export async function verifyAuditChain(db: Queryable, options: VerifyOptions = {
   for (;;) {
     const rows = await readBatch(db, previousSeq, batchSize);
     for (const row of rows) {
-      const problem = rowProblem(row, previousSeq, previousHash);
+      const problem = rowProblem(row, previousSeq, previousHash) ?? anchorProblem(row, options.anchor);
       if (problem) return { ok: false, checked, broken: describeRow(row), problem };
       previousSeq = Number(row.seq);
       previousHash = row.hash;
@@ -159,11 +166,35 @@ export async function verifyAuditChain(db: Queryable, options: VerifyOptions = {
     if (rows.length === batchSize) continue;
     // Read the head before looking for more rows: an append commits its head and its row together,
     // so every event the head counts is visible to the query that follows.
-    head = await readHead(db);
+    head = await readChainHead(db);
     if (head.seq > previousSeq && (await readBatch(db, previousSeq, 1)).length > 0) continue;
     break;
   }
-  return tailVerdict(db, head, checked, last);
+  const verdict = await tailVerdict(db, head, checked, last);
+  const anchor = options.anchor;
+  if (verdict.ok && anchor && anchor.seq > (last ? Number(last.seq) : 0)) {
+    const lastSeq = last ? Number(last.seq) : 0;
+    return {
+      ok: false, checked, broken: last ? describeRow(last) : { seq: 0, id: 0, at: '', verb: '', entityType: '', entityId: '' },
+      problem: `the trail ends at seq ${lastSeq}, but the anchor${anchorWhen(anchor)} recorded ${plural(anchor.seq, 'event')}: ` +
+        'events were deleted from the end and the chain head rewritten',
+    };
+  }
+  if (verdict.ok && anchor?.seq === 0 && anchor.hash !== GENESIS_HASH) {
+    return { ok: false, checked, broken: { seq: 0, id: 0, at: '', verb: '', entityType: '', entityId: '' }, problem: 'the anchor records seq 0 with a hash that is not the chain\'s starting hash' };
+  }
+  return verdict;
+}
+
+function anchorWhen(anchor: NonNullable<VerifyOptions['anchor']>): string {
+  return anchor.anchoredAt ? ` of ${anchor.anchoredAt}` : '';
+}
+
+/** At the anchored seq, the recomputed chain (already checked to match the stored hashes) must end in the anchored hash. */
+function anchorProblem(row: StoredAuditRow, anchor: VerifyOptions['anchor']): string | null {
+  if (!anchor || Number(row.seq) !== anchor.seq || row.hash === anchor.hash) return null;
+  return `the chain recomputed up to this event no longer ends in the hash anchored${anchorWhen(anchor)}: ` +
+    `an event at or before seq ${anchor.seq} was rewritten and every later hash recomputed`;
 }
 
 async function tailVerdict(db: Queryable, head: ChainHead, checked: number, last: StoredAuditRow | undefined):

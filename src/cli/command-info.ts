@@ -20,23 +20,24 @@ export const COMMAND_INFO = [
   },
   {
     name: 'results', usage: 'results [--flagged] [--team T] [--as-of YYYY-MM-DD] [--days N] [--format table|json]',
-    summary: 'Recent results rated green, amber or red, with the reason (default: last 30 days).',
+    summary: 'Recent results rated green, amber or red (or not rated), with the reason (default: last 30 days).',
   },
   {
     name: 'rules', usage: 'rules [DRUG]',
     summary: 'The monitoring rules in force, or one drug\'s rule with its sources.',
   },
   {
-    name: 'audit', usage: 'audit verify|export [--from DAY] [--to DAY] [--patient REF] [--format csv|json] [--out FILE]',
-    summary: 'Check the audit trail\'s hash chain, or export it with its hashes for an inspection (DAY: YYYY-MM-DD, UK).',
+    name: 'audit', usage: 'audit verify [--anchor FILE] | anchor | export [--from DAY] [--to DAY] [--patient REF] [--format csv|json] [--out FILE [--force]]',
+    summary: 'Check the audit trail\'s hash chain (against a signed anchor too), sign its head to keep outside the database ' +
+      '(AUDIT_KEY), or export it with its hashes for an inspection (DAY: YYYY-MM-DD, UK).',
   },
   {
     name: 'staff', usage: 'staff import FILE | staff list [--team T]',
     summary: 'Import the staff list (roles and teams; all-or-nothing) or list staff.',
   },
   {
-    name: 'sync', usage: 'sync [--as-of YYYY-MM-DD]',
-    summary: 'Create the actions the register calls for, and close those whose cause has gone (safe to repeat).',
+    name: 'sync', usage: 'sync [--as-of YYYY-MM-DD] [--dry-run]',
+    summary: 'Create the actions the register calls for, and close those whose cause has gone (safe to repeat; --dry-run writes nothing).',
   },
   {
     name: 'outbox', usage: 'outbox [--failed] [--limit N] [--format table|json] | outbox retry ID',
@@ -44,7 +45,7 @@ export const COMMAND_INFO = [
   },
   {
     name: 'console', usage: 'console --as EMAIL',
-    summary: 'chat with closedloop in the terminal as a member of staff (reads commands from stdin when piped)',
+    summary: 'Chat with closedloop in the terminal as a member of staff (reads commands from stdin when piped).',
   },
 ] as const satisfies readonly CommandInfo[];
 

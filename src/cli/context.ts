@@ -2,6 +2,7 @@
  * What every CLI command needs: configuration, output streams, the clock, the rule set and a
  * database opened on demand. Tests inject their own streams, clock and database.
  */
+import { prepareDataDir } from '../config/data-dir.js';
 import { loadConfig, type AppConfig } from '../config/env.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { todayIn, type IsoDate } from '../domain/dates.js';
@@ -54,7 +55,8 @@ export function createCliContext(options: CliOptions): Outcome<CliContext, 'CONF
       return rules;
     },
     async database() {
-      handle ??= await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+      if (!handle && !config.databaseUrl) prepareDataDir(config.dataDir);
+      handle ??= await openDatabase({ url: config.databaseUrl, ownerUrl: config.databaseOwnerUrl, dataDir: config.dataDir });
       return handle;
     },
     async close() {

@@ -13,9 +13,11 @@ import { cliSystemActor } from './workflow-commands.js';
 
 const USAGE = commandInfo('outbox').usage;
 
+const LIMIT = 'use a whole number from 1 to 10000';
+
 const outboxOptions = z.object({
   failed: z.boolean().default(false),
-  limit: z.coerce.number().int('use a whole number').min(1, 'use 1 or more').max(10_000, 'use at most 10000').default(100),
+  limit: z.coerce.number({ error: LIMIT }).int(LIMIT).min(1, LIMIT).max(10_000, LIMIT).default(100),
   format: z.enum(['table', 'json'], 'use table or json').default('table'),
 });
 

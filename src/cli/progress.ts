@@ -6,7 +6,8 @@ import type { CliIo } from './context.js';
 
 export type ProgressPhase = 'validating' | 'writing';
 
-export function progressPrinter(io: CliIo, label: string) {
+/** `unit` names what is counted (rows of a file, patients of a sync, events of the audit trail). */
+export function progressPrinter(io: CliIo, label: string, unit = 'rows') {
   let lastReported = -1;
   return (done: number, total?: number, phase: ProgressPhase = 'writing') => {
     const step = total ? Math.max(1, Math.floor(total / 10)) : 250_000;
@@ -14,7 +15,7 @@ export function progressPrinter(io: CliIo, label: string) {
     const finished = total !== undefined && done >= total;
     if (bucket === lastReported && !finished) return;
     lastReported = finished ? -1 : bucket;
-    const amount = total ? `${done.toLocaleString('en-GB')} / ${total.toLocaleString('en-GB')} rows` : `${done.toLocaleString('en-GB')} rows`;
+    const amount = total ? `${done.toLocaleString('en-GB')} / ${total.toLocaleString('en-GB')} ${unit}` : `${done.toLocaleString('en-GB')} ${unit}`;
     io.err(`${label}: ${phase} ${amount}`);
   };
 }

@@ -7,10 +7,11 @@ import { isIsoDate } from '../domain/dates.js';
 import type { DueItem } from '../domain/due.js';
 import { describeRule, listRules } from '../domain/rules/describe.js';
 import { importEvents } from '../imports/events-import.js';
-import { formatProblems, type ImportSummary, type UpsertCounts } from '../imports/problems.js';
+import { failureReport, type ImportSummary, type UpsertCounts } from '../imports/problems.js';
 import { importRegister } from '../imports/register-import.js';
 import { dueList } from '../register/due-list.js';
 import { resultsList } from '../register/results-list.js';
+import { RATING_LABEL } from '../views/ratings.js';
 import { describeSyncSummary } from '../workflow/sync.js';
 import { commandInfo } from './command-info.js';
 import type { CliContext } from './context.js';
@@ -56,11 +57,9 @@ export const importCommand: CommandSpec = {
     const started = Date.now();
     const result = kind === 'register'
       ? await importRegister(db, file, { ruleSet, today: ctx.today(), onProgress })
-      : await importEvents(db, file, { today: ctx.today(), onProgress });
+      : await importEvents(db, file, { today: ctx.today(), baselineWindowDays: ruleSet.baselineWindowDays, onProgress });
     if (!result.ok) {
-      ctx.io.err(result.message);
-      if (result.problems.length > 0) ctx.io.err(formatProblems(result.problems, label).join('\n'));
-      ctx.io.err('Nothing was imported. Correct the rows above and run the import again.');
+      ctx.io.err(failureReport(result, label).join('\n'));
       return 1;
     }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -83,11 +82,14 @@ function describeSummary(summary: ImportSummary): string {
     `${counts('responsibilities', summary.responsibilities)}, ${summary.responsibilities.removed} removed`].join('; ');
 }
 
+const TEAM = 'give the team name, e.g. --team "North CMHT"';
+const DAYS = 'use a whole number of days from 1 to 3660';
+
 const dueOptions = z.object({
-  team: z.string().min(1).optional(),
+  team: z.string().trim().min(1, TEAM).optional(),
   'as-of': isoDate.optional(),
-  status: z.enum(['overdue', 'due', 'all']).default('due'),
-  format: z.enum(['table', 'json', 'csv']).default('table'),
+  status: z.enum(['overdue', 'due', 'all'], 'use overdue, due or all').default('due'),
+  format: z.enum(['table', 'json', 'csv'], 'use table, json or csv').default('table'),
 });
 
 function dueJson(item: DueItem) {
@@ -131,10 +133,10 @@ export const dueCommand: CommandSpec = {
 
 const resultsOptions = z.object({
   flagged: z.boolean().default(false),
-  team: z.string().min(1).optional(),
+  team: z.string().trim().min(1, TEAM).optional(),
   'as-of': isoDate.optional(),
-  days: z.coerce.number().int().min(1).max(3660).default(30),
-  format: z.enum(['table', 'json']).default('table'),
+  days: z.coerce.number({ error: DAYS }).int(DAYS).min(1, DAYS).max(3660, DAYS).default(30),
+  format: z.enum(['table', 'json'], 'use table or json').default('table'),
 });
 
 export const resultsCommand: CommandSpec = {
@@ -151,13 +153,13 @@ export const resultsCommand: CommandSpec = {
     if (!result.ok) { ctx.io.err(result.message); return 1; }
     const rows = result.value;
     if (opts.format === 'json') {
-      ctx.io.out(JSON.stringify(rows.map((r) => ({ patient_ref: r.patientRef, test: r.test, value: r.value, unit: r.unit, taken_on: r.takenOn, flag: r.flag, reason: r.reason })), null, 2));
+      ctx.io.out(JSON.stringify(rows.map((r) => ({ patient_ref: r.patientRef, test: r.test, value: r.value, unit: r.unit, taken_on: r.takenOn, flag: r.flag, rating: RATING_LABEL[r.flag], reason: r.reason })), null, 2));
       return 0;
     }
     ctx.io.out(rows.length === 0
       ? `No ${opts.flagged ? 'flagged ' : ''}results in the ${opts.days} days to ${asOf}.`
       : renderTable(['patient_ref', 'test', 'value', 'unit', 'taken_on', 'flag', 'reason'],
-        rows.map((r) => [r.patientRef, r.test, r.value, r.unit, r.takenOn, r.flag.toUpperCase(), r.reason])));
+        rows.map((r) => [r.patientRef, r.test, r.value, r.unit, r.takenOn, RATING_LABEL[r.flag], r.reason])));
     return 0;
   },
 };

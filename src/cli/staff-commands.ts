@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { SYSTEM_ACTOR_NAME, type AuditActor } from '../audit/append.js';
 import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
-import { formatProblems } from '../imports/problems.js';
+import { failureReport } from '../imports/problems.js';
 import { findTeamId } from '../register/due-list.js';
 import { importStaff, type StaffImportSummary } from '../staff/staff-import.js';
 import { commandInfo } from './command-info.js';
@@ -33,9 +33,7 @@ async function runImport(ctx: CliContext, file: string): Promise<number> {
   const actor: AuditActor = { id: null, name: SYSTEM_ACTOR_NAME, identity: 'system', via: 'cli', channel: null, correlationId: crypto.randomUUID() };
   const result = await importStaff(db, file, { now: ctx.now(), actor });
   if (!result.ok) {
-    ctx.io.err(result.message);
-    if (result.problems.length > 0) ctx.io.err(formatProblems(result.problems, label).join('\n'));
-    ctx.io.err('Nothing was imported. Correct the rows above and run the import again.');
+    ctx.io.err(failureReport(result, label).join('\n'));
     return 1;
   }
   ctx.io.out(`${label}: ${describeSummary(result.value)}.`);

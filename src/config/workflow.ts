@@ -1,14 +1,16 @@
 /**
  * How the actions workflow times things: when a result must be reviewed, how long a technician has
  * to contact and book, when a missed test escalates, how long a discharge may wait for medicines
- * reconciliation. Defaults suit a UK MDT; each can be changed with an environment variable.
+ * reconciliation, how far ahead a booking or a waiver may run. Defaults suit a UK MDT; each can be
+ * changed with an environment variable.
  */
 import { z } from 'zod';
 import type { GenerationSettings } from '../domain/actions/generation.js';
+import { DEFAULT_OUTCOME_DATE_LIMITS, type OutcomeDateLimits } from '../domain/actions/transitions.js';
 import { fail, ok, type Outcome } from '../domain/outcome.js';
 
-/** The timings themselves are domain facts (generation reads them); this module loads them. */
-export type WorkflowConfig = GenerationSettings;
+/** The timings and limits themselves are domain facts (generation and the state machine read them); this module loads them. */
+export type WorkflowConfig = GenerationSettings & OutcomeDateLimits;
 
 /** Environment variable for each setting, as documented in the README's configuration table. */
 export const WORKFLOW_ENV: Record<keyof WorkflowConfig, string> = {
@@ -22,6 +24,8 @@ export const WORKFLOW_ENV: Record<keyof WorkflowConfig, string> = {
   reconciliationHours: 'RECONCILIATION_HOURS',
   resultLookbackDays: 'RESULT_LOOKBACK_DAYS',
   recheckAfterDays: 'RECHECK_AFTER_DAYS',
+  bookingMaxDays: 'BOOKING_MAX_DAYS',
+  waiverMaxMonths: 'WAIVER_MAX_MONTHS',
 };
 
 const whole = (min: number, max: number) => z.coerce.number().int(`must be a whole number from ${min} to ${max}`)
@@ -43,6 +47,8 @@ export const workflowConfigSchema = z.object({
     .default(72),
   resultLookbackDays: whole(1, 365).default(14),
   recheckAfterDays: whole(1, 365).default(28),
+  bookingMaxDays: whole(1, 365).default(DEFAULT_OUTCOME_DATE_LIMITS.bookingMaxDays),
+  waiverMaxMonths: whole(1, 36).default(DEFAULT_OUTCOME_DATE_LIMITS.waiverMaxMonths),
 }).strict();
 
 export const defaultWorkflowConfig: WorkflowConfig = Object.freeze(workflowConfigSchema.parse({}));

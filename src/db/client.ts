@@ -3,12 +3,10 @@
  * embedded PGlite in a data directory. Both are returned as the same drizzle `Database` type so
  * that query code cannot depend on which one it got, and both apply the repo's `migrations/`.
  *
- * Embedded mode is single-process: two PGlite instances on one directory open without error and
- * silently diverge (see docs/stack-notes §5), so a pid lock file guards the directory.
+ * Embedded mode is single-process: a pid lock file guards the directory (src/db/dir-lock.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -17,13 +15,14 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { MIGRATIONS_DIR } from '../paths.js';
 import type { Database } from './database.js';
+import { isConnectionLost } from './errors.js';
+import { acquireLock, type DirLock } from './dir-lock.js';
+import { connectPostgres, DatabaseConnectionError, setUpRoles } from './roles.js';
 import * as schema from './schema.js';
 
 /** The repo's top-level `migrations/`. */
 export const migrationsFolder = MIGRATIONS_DIR;
 
-/** Name of the lock file inside an embedded data directory. */
-export const LOCK_FILE_NAME = 'closedloop.lock';
 
 export interface OpenDatabaseOptions {
   /** PostgreSQL connection URL. When set, PostgreSQL is used and `dataDir` is ignored. */
@@ -34,8 +33,15 @@ export interface OpenDatabaseOptions {
   inMemory?: boolean;
   /** Apply pending migrations before returning. Default true. */
   migrate?: boolean;
+  /**
+   * PostgreSQL URL of the role that owns the tables: migrations run as it, and it grants the
+   * service's role (`url`) its rights. Unset: one role does both (see src/db/roles.ts).
+   */
+  ownerUrl?: string;
   /** Operational messages (stale lock taken over, …). Default: discarded. */
   log?: (msg: string) => void;
+  /** Start-up warnings (the service's role owns the tables). Default: `log`. */
+  warn?: (msg: string) => void;
 }
 
 export interface DatabaseHandle {
@@ -47,28 +53,9 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-/** Another live process holds the embedded data directory. */
-export class DatabaseLockedError extends Error {
-  override readonly name = 'DatabaseLockedError';
-  constructor(
-    readonly dataDir: string,
-    readonly lockPath: string,
-    readonly pid: number,
-  ) {
-    const holder = pid === process.pid ? `this process (pid ${pid}) already has it open` : `process ${pid} is using it`;
-    super(
-      `The embedded database at ${dataDir} is locked: ${holder} (lock file ${lockPath}). ` +
-        'The embedded database (PGlite) supports only one process at a time. ' +
-        'Stop the other closedloop process, or set DATABASE_URL to a PostgreSQL database to run several processes. ' +
-        `If no such process exists (its pid was reused after a crash), delete ${lockPath} and retry.`,
-    );
-  }
-}
 
-/** PostgreSQL could not be reached or refused us. The message never contains the password. */
-export class DatabaseConnectionError extends Error {
-  override readonly name = 'DatabaseConnectionError';
-}
+export { DatabaseConnectionError } from './roles.js';
+export { DatabaseLockedError, LOCK_FILE_NAME } from './dir-lock.js';
 
 /**
  * Rows of a `db.execute()` result on either driver: postgres.js returns an array (RowList),
@@ -85,7 +72,8 @@ export function rowsOf<T>(result: unknown): T[] {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const log = options.log ?? (() => {});
   const migrate = options.migrate ?? true;
-  if (options.url) return openPostgres(options.url, migrate, log);
+  if (options.url) return openPostgres(options.url, options.ownerUrl, migrate, log, options.warn ?? log);
+  if (options.ownerUrl) throw new DatabaseConnectionError('DATABASE_OWNER_URL is set but DATABASE_URL is not: set both, or neither.');
   if (options.inMemory) return openPglite(undefined, migrate, log);
   if (!options.dataDir) {
     throw new Error('openDatabase: give a PostgreSQL url, a dataDir for the embedded database, or inMemory: true');
@@ -103,51 +91,21 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
  */
 const MIGRATION_LOCK_KEY = '7310309357185171';
 
-async function openPostgres(url: string, migrate: boolean, log: (msg: string) => void): Promise<DatabaseHandle> {
-  let client: postgres.Sql;
-  try {
-    client = postgres(url, { max: 10, onnotice: () => {}, connect_timeout: 10 });
-  } catch {
-    // No `cause`: postgres.js puts the whole URL, password included, in its parse error.
-    throw new DatabaseConnectionError(
-      'DATABASE_URL is not a valid PostgreSQL URL (expected postgres://user:password@host:port/database). ' +
-        'Fix it, or unset it to use the embedded database.',
-    );
-  }
-  const { host, port, database } = client.options;
-  const where = `${host.join(',')}:${port.join(',')}/${database}`;
+async function openPostgres(
+  url: string, ownerUrl: string | undefined, migrate: boolean, log: (msg: string) => void, warn: (msg: string) => void,
+): Promise<DatabaseHandle> {
+  const { sql: client, where } = await connectPostgres(url, 'DATABASE_URL', 10);
   const describe = `PostgreSQL at ${where}`;
-
-  // postgres.js connects lazily; probe now so a bad URL fails here with a clear message rather
-  // than inside the first query or the migrator.
+  // A connection lost mid-transaction keeps its failed query pending (see settleUnlessConnectionLost),
+  // and ending the pool would wait out its timeout for it: nothing will come.
+  let lost = false;
+  // Each driver's db is cast via unknown: query code is typed against the common PgDatabase base.
+  const driverDb = drizzlePostgres(preparing(client, () => { lost = true; }), { schema });
   try {
-    await client`select 1`;
+    await setUpRoles({ service: client, ownerUrl, migrate, log, warn, applyMigrations: (sql) => migrateLocked(sql, describe) });
   } catch (err) {
     await client.end({ timeout: 1 }).catch(() => {});
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new DatabaseConnectionError(
-      `Cannot connect to PostgreSQL at ${where}: ${reason}. ` +
-        'Check DATABASE_URL (host, port, database, user and password), or unset it to use the embedded database.',
-      { cause: err },
-    );
-  }
-
-  // Each driver's db is cast via unknown: query code is typed against the common PgDatabase base.
-  const driverDb = drizzlePostgres(preparing(client), { schema });
-  if (migrate) {
-    try {
-      const reserved = await client.reserve();
-      try {
-        await reserved.unsafe(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
-        await migratePostgres(driverDb, { migrationsFolder });
-      } finally {
-        await reserved.unsafe(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`).catch(() => {});
-        reserved.release();
-      }
-    } catch (err) {
-      await client.end({ timeout: 1 }).catch(() => {});
-      throw new Error(`Applying migrations to ${describe} failed: ${errorText(err)}`, { cause: err });
-    }
+    throw err;
   }
   log(`Using ${describe}`);
 
@@ -156,8 +114,34 @@ async function openPostgres(url: string, migrate: boolean, log: (msg: string) =>
     db: driverDb as unknown as Database,
     driver: 'postgres',
     describe,
-    close: () => (closing ??= client.end({ timeout: 5 })),
+    close: () => (closing ??= (async () => {
+      // A transaction whose connection died rejects (through the close) a few microtasks before
+      // its body reports the loss: let those run before choosing how long to wait.
+      await new Promise((resolve) => setImmediate(resolve));
+      await client.end({ timeout: lost ? 0 : 5 });
+    })()),
   };
+}
+
+/** Applies pending migrations through `sql`, one process at a time. */
+async function migrateLocked(sql: postgres.Sql, describe: string): Promise<void> {
+  try {
+    const reserved = await sql.reserve();
+    let lost = false;
+    try {
+      await reserved.unsafe(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+      await migratePostgres(drizzlePostgres(sql, { schema }), { migrationsFolder });
+    } catch (err) {
+      lost = isConnectionLost(err);
+      throw err;
+    } finally {
+      // On a dead session the lock went with it, and a write there would crash postgres.js.
+      if (!lost) await reserved.unsafe(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`).catch(() => {});
+      reserved.release();
+    }
+  } catch (err) {
+    throw new Error(`Applying migrations to ${describe} failed: ${errorText(err)}`, { cause: err });
+  }
 }
 
 /** Statements with more parameters than this (bulk inserts) are sent unprepared; see `preparing`. */
@@ -175,7 +159,7 @@ const PREPARE_MAX_PARAMETERS = 100;
  * connections within the hour). `?prepare=false` in DATABASE_URL turns preparing off, e.g. behind
  * PgBouncer in transaction mode before 1.21.
  */
-function preparing(sql: postgres.Sql): postgres.Sql {
+function preparing(sql: postgres.Sql, onLost: () => void): postgres.Sql {
   return new Proxy(sql, {
     get(target, property, receiver) {
       if (property === 'unsafe') {
@@ -190,11 +174,41 @@ function preparing(sql: postgres.Sql): postgres.Sql {
         const open = Reflect.get(target, property, receiver) as (...args: unknown[]) => Promise<unknown>;
         return (...args: unknown[]) => {
           const body = args.pop() as (tx: postgres.Sql) => unknown;
-          return open.call(target, ...args, (tx: postgres.Sql) => body(preparing(tx)));
+          let giveUp: (err: unknown) => void = () => {};
+          const abandoned = new Promise<never>((_, reject) => { giveUp = reject; });
+          const lost = (err: unknown) => {
+            onLost();
+            // begin() rejects as the socket closes; a savepoint, or a session that lingers, would not.
+            setTimeout(() => giveUp(err), 1_000).unref();
+          };
+          return Promise.race([open.call(target, ...args, (tx: postgres.Sql) => settleUnlessConnectionLost(body(preparing(tx, onLost)), lost)), abandoned]);
         };
       }
       return Reflect.get(target, property, receiver) as unknown;
     },
+  });
+}
+
+/**
+ * A transaction body's outcome, except when its connection died: then it never settles.
+ *
+ * When a transaction's body fails, postgres.js sends ROLLBACK on the same connection. If the
+ * connection is gone (the server ended the session, the socket closed), that write lands on a
+ * socket postgres.js has already set to null, in a setImmediate, and throws an uncatchable
+ * TypeError that kills the process after the caller has handled the failure (porsager/postgres
+ * #1154, #1208; unfixed in 3.4.9). There is nothing to roll back on a dead session, so the body is
+ * left pending and no ROLLBACK is sent. `begin()` still rejects: it races the body against the
+ * connection's close, so the caller gets CONNECTION_CLOSED as usual (and if nothing has settled a
+ * second later, the call rejects with the body's error). The pending promise holds nothing open:
+ * a process exits with it unsettled.
+ */
+function settleUnlessConnectionLost(outcome: unknown, onLost: (err: unknown) => void): Promise<unknown> {
+  return Promise.resolve(outcome).catch((err: unknown) => {
+    if (isConnectionLost(err)) {
+      onLost(err);
+      return new Promise(() => {});
+    }
+    throw err;
   });
 }
 
@@ -215,6 +229,7 @@ async function openPglite(dataDir: string | undefined, migrate: boolean, log: (m
     const driverDb = drizzlePglite(client, { schema });
     if (migrate) await migratePglite(driverDb, { migrationsFolder });
     log(`Using ${describe}`);
+    log('PGlite has one database role, which owns every table: separating the audit trail\'s owner needs PostgreSQL and DATABASE_OWNER_URL');
 
     const opened = client;
     let closing: Promise<void> | undefined;
@@ -237,138 +252,6 @@ async function openPglite(dataDir: string | undefined, migrate: boolean, log: (m
     if (migrate && client) throw new Error(`Applying migrations to ${describe} failed: ${errorText(err)}`, { cause: err });
     throw err;
   }
-}
-
-interface DirLock {
-  /** Removes the lock file if it is still ours. Idempotent and synchronous (used on 'exit'). */
-  release(): void;
-}
-
-/**
- * Takes `<dir>/closedloop.lock` with O_EXCL, so of two processes racing for it exactly one wins.
- * A lock whose pid is no longer running (a crash, kill -9) is stale and is taken over.
- */
-async function acquireLock(dir: string, log: (msg: string) => void): Promise<DirLock> {
-  const lockPath = path.join(dir, LOCK_FILE_NAME);
-  const content = `${process.pid}\n`;
-
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fd = fs.openSync(lockPath, 'wx');
-      try {
-        fs.writeSync(fd, content);
-      } catch (err) {
-        fs.closeSync(fd);
-        fs.rmSync(lockPath, { force: true });
-        throw err;
-      }
-      fs.closeSync(fd);
-      return ownLock(lockPath, content);
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err;
-    }
-
-    const holder = await readLockPid(lockPath);
-    if (holder === 'gone') continue; // released between our open and our read: try again
-    if (holder !== undefined && isAlive(holder)) throw new DatabaseLockedError(dir, lockPath, holder);
-
-    log(
-      holder === undefined
-        ? `Removing unreadable lock file ${lockPath}`
-        : `Removing stale lock ${lockPath}: process ${holder} is no longer running`,
-    );
-    removeStaleLock(lockPath, holder);
-  }
-  throw new Error(`Could not take the lock ${lockPath}: it kept changing (several processes starting at once?)`);
-}
-
-function ownLock(lockPath: string, content: string): DirLock {
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    process.off('exit', release);
-    try {
-      // Only remove it if it is still ours: never delete a lock another process has since taken.
-      if (fs.readFileSync(lockPath, 'utf8') === content) fs.rmSync(lockPath, { force: true });
-    } catch {
-      // Already gone, or the directory was removed: nothing to release.
-    }
-  };
-  // Best effort for a process that exits without close(). Signals and crashes skip 'exit'; the
-  // stale-pid check covers those.
-  process.on('exit', release);
-  return { release };
-}
-
-/** The pid in the lock file, undefined if unreadable/garbage, 'gone' if the file vanished. */
-async function readLockPid(lockPath: string): Promise<number | 'gone' | undefined> {
-  // A holder writes its pid just after creating the file; an empty file may be one mid-creation,
-  // so give it a moment before calling it garbage.
-  for (let i = 0; i < 10; i++) {
-    let text: string;
-    try {
-      text = fs.readFileSync(lockPath, 'utf8').trim();
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return 'gone';
-      throw err;
-    }
-    if (/^\d+$/.test(text)) {
-      const pid = Number(text);
-      // pid 0 or negative would mean "process group" to process.kill: never treat as a real pid.
-      return pid > 0 && Number.isSafeInteger(pid) ? pid : undefined;
-    }
-    if (text !== '') return undefined;
-    await sleep(50);
-  }
-  return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0); // signal 0: existence check only
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to another user, so it is alive.
-    return errnoCode(err) === 'EPERM';
-  }
-}
-
-/**
- * Removes a stale lock without clobbering a fresh one: two processes can both find the same
- * stale lock; if the other has already replaced it by the time we act, unlinking by path would
- * delete its live lock. So we move the file aside, check that what we moved is the stale one,
- * and put it back otherwise.
- */
-function removeStaleLock(lockPath: string, stalePid: number | undefined): void {
-  const aside = `${lockPath}.stale-${process.pid}-${Date.now()}`;
-  try {
-    fs.renameSync(lockPath, aside);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return;
-    throw err;
-  }
-  let moved: string | undefined;
-  try {
-    moved = fs.readFileSync(aside, 'utf8').trim();
-  } catch {
-    moved = undefined;
-  }
-  const wasStale = stalePid === undefined ? !/^\d+$/.test(moved ?? '') : moved === String(stalePid);
-  if (!wasStale) {
-    try {
-      fs.linkSync(aside, lockPath); // EEXIST if yet another process took it meanwhile: fine
-    } catch {
-      /* see above */
-    }
-  }
-  fs.rmSync(aside, { force: true });
-}
-
-function errnoCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string'
-    ? (err as { code: string }).code
-    : undefined;
 }
 
 function errorText(err: unknown): string {

@@ -49,7 +49,8 @@ export async function seedDemoRegister(db: Database, ruleSet: RuleSet, today: Is
  */
 export async function seedDemoStaffAndActions(db: Database, ruleSet: RuleSet, options: { today: IsoDate; now: Date; config: WorkflowConfig }):
   Promise<Outcome<SyncSummary, 'DEMO.IMPORT_FAILED'>> {
-  const actor: AuditActor = { id: null, name: 'closedloop', identity: 'system', via: 'cli', channel: null, correlationId: 'demo-seed' };
+  // Recorded as the demo, so the trail never shows fictional data as someone's use of the CLI.
+  const actor: AuditActor = { id: null, name: 'closedloop demo data', identity: 'system:demo', via: 'demo', channel: null, correlationId: 'demo-seed' };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-demo-'));
   try {
     const staffPath = path.join(dir, 'demo-staff.csv');

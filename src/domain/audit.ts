@@ -4,7 +4,8 @@
  * only src/audit writes and reads them.
  */
 
-export type Via = 'slack' | 'teams' | 'console' | 'scheduler' | 'cli';
+/** Where a change came from; `demo` marks the fictional demo data loaded into an empty database. */
+export type Via = 'slack' | 'teams' | 'console' | 'scheduler' | 'cli' | 'demo';
 
 /** Who did it, from where: the same for every event a request writes. */
 export interface AuditActor {

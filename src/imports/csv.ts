@@ -16,6 +16,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
+import { describeUnsafeChar, findUnsafeChar } from '../domain/text-safety.js';
 import { failure, type ImportFailure, type ImportProblem } from './problems.js';
 
 export interface CsvRecord {
@@ -325,3 +326,21 @@ export function rowCells<C extends string>(record: CsvRecord, col: ColumnIndex<C
   return (c: C) => (col[c] === -1 ? '' : record.fields[col[c]]!.trim());
 }
 
+
+/**
+ * A free-text cell, checked for the characters text-safety.ts keeps out of the register: imports
+ * refuse rather than strip them, because the file is the source of truth and whoever exported it
+ * should correct it there (a stripped character would also make the stored text differ silently
+ * from the file). A quoted line break (RFC 4180, e.g. an address typed over two lines) is accepted
+ * in a column of prose, `join`, and stored with the break and the spaces around it as one space,
+ * because a label is shown on one line; in a name that identifies something (a team) it is refused.
+ */
+export function freeTextCell(value: string, lineBreaks: 'join' | { oneLine: string }): { value: string } | { problem: string } {
+  let text = value;
+  if (lineBreaks === 'join') text = text.replace(/[ \t]*[\r\n]+\s*/g, ' ');
+  else if (/[\r\n]/.test(text)) return { problem: `contains a line break (a quoted value over two lines); ${lineBreaks.oneLine} must be on one line` };
+  const unsafe = findUnsafeChar(text);
+  if (unsafe === null) return { value: text };
+  if (unsafe.codePoint === 0x09) return { problem: 'contains a tab; use spaces instead' };
+  return { problem: `contains ${describeUnsafeChar(unsafe)}; remove it` };
+}

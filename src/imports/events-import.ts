@@ -19,16 +19,22 @@ import type { Database, Transaction } from '../db/database.js';
 import { isIsoDate } from '../domain/dates.js';
 import type { EventOutcome } from '../domain/register.js';
 import { requirementKeyOf, resolveTestKey, type TestKey } from '../domain/test-keys.js';
-import { normaliseValue, takesValue } from '../domain/units.js';
+import { describeSampleDateRange, sampleDateRange } from '../domain/sample-dates.js';
+import { readResultValue } from '../domain/units.js';
 import { openCsv, rowCells, type ColumnIndex, type CsvRecord, type HeaderSpec } from './csv.js';
 import {
-  failure, parseImportOptions, ProblemList, quote,
+  failure, parseImportOptions, patientRefCellProblem, ProblemList, quote,
   type EventsImportSummary, type ImportProgress, type ImportResult,
 } from './problems.js';
 
 export interface EventsImportOptions {
   /** Today's date (YYYY-MM-DD): events dated later are refused. Injected so tests are deterministic. */
   today: string;
+  /**
+   * The rule set's baseline window (default 90 days, the default rules'): a result dated more than
+   * this before the patient's first prescription is refused, since no threshold could rate it.
+   */
+  baselineWindowDays?: number;
   onProgress?: ImportProgress;
   /** Rows per INSERT (default 20,000). */
   batchSize?: number;
@@ -43,6 +49,15 @@ const COLUMNS: HeaderSpec<Column> = { required: ['patient_ref', 'test', 'outcome
 const OUTCOMES: readonly EventOutcome[] = ['result', 'done', 'dna', 'declined'];
 const PROGRESS_EVERY = 100_000;
 const EARLIEST = '1900-01-01';
+/** The default rule set's baseline window, for callers that do not pass their rule set's. */
+const DEFAULT_BASELINE_WINDOW_DAYS = 90;
+
+/** A register patient as the validator needs them: id, and the earliest date a result of theirs may have. */
+interface PatientEntry {
+  id: string;
+  firstPrescription: string | null;
+  earliestSample: string;
+}
 
 /** A row ready to insert: value and unit already canonical. */
 interface EventRow {
@@ -63,11 +78,15 @@ export async function importEvents(db: Database, filePath: string, options: Even
   const label = path.basename(filePath);
   const progress = options.onProgress ?? (() => {});
 
-  const patients = new Map<string, string>();
-  for (const row of rowsOf<{ patient_ref: string; id: string }>(await db.execute(sql`SELECT patient_ref, id::text AS id FROM patients`))) {
-    patients.set(row.patient_ref, row.id);
+  const patients = new Map<string, PatientEntry>();
+  const bounds = { today, baselineWindowDays: options.baselineWindowDays ?? DEFAULT_BASELINE_WINDOW_DAYS };
+  for (const row of rowsOf<{ patient_ref: string; id: string; first_prescription: string | null }>(await db.execute(sql`SELECT p.patient_ref,
+      p.id::text AS id, (SELECT min(r.start_date)::text FROM prescriptions r WHERE r.patient_id = p.id) AS first_prescription
+    FROM patients p`))) {
+    const firstPrescription = row.first_prescription ?? null;
+    patients.set(row.patient_ref, { id: row.id, firstPrescription, earliestSample: sampleDateRange({ ...bounds, firstPrescription }).from });
   }
-  const validator = new EventValidator(patients, today);
+  const validator = new EventValidator(patients, bounds);
 
   // Pass 1: validate everything, keep only the problems.
   const opened = await openCsv(filePath, label, COLUMNS);
@@ -162,8 +181,6 @@ async function insertBatch(tx: Transaction, batch: EventRow[], source: string): 
   return rowsOf<{ n: number }>(result)[0]?.n ?? 0;
 }
 
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
 /**
  * Checks one row by hand rather than with zod: at 2M rows × 2 passes a schema parse per row is
  * the largest cost of the import. Lookups that repeat (test names, dates) are memoised.
@@ -173,8 +190,8 @@ class EventValidator {
   private readonly dates = new Map<string, string | null>();
 
   constructor(
-    private readonly patients: ReadonlyMap<string, string>,
-    private readonly today: string,
+    private readonly patients: ReadonlyMap<string, PatientEntry>,
+    private readonly bounds: { today: string; baselineWindowDays: number },
   ) {}
 
   /** The row ready to insert, or null after adding its problems to `problems`. */
@@ -185,8 +202,11 @@ class EventValidator {
     const before = problems.total;
 
     const ref = cell('patient_ref');
-    const patientId = ref === '' ? undefined : this.patients.get(ref);
-    if (ref === '') problems.add(line, 'patient_ref', 'is blank');
+    const patient = ref === '' ? undefined : this.patients.get(ref);
+    const patientId = patient?.id;
+    // A reference that cannot be one (src/domain/patient-ref.ts) is said to be so, not just missing.
+    const refProblem = patientId === undefined ? patientRefCellProblem(ref) : null;
+    if (refProblem !== null) problems.add(line, 'patient_ref', refProblem);
     else if (patientId === undefined) problems.add(line, 'patient_ref', `${quote(ref)} is not in the register; import the register first or correct the reference`);
 
     const rawTest = cell('test');
@@ -201,6 +221,10 @@ class EventValidator {
     const takenOn = cell('taken_on');
     const dateProblem = this.checkDate(takenOn);
     if (dateProblem !== null) problems.add(line, 'taken_on', dateProblem);
+    else if (outcome === 'result' && patient !== undefined && takenOn < patient.earliestSample) {
+      const range = describeSampleDateRange({ ...this.bounds, firstPrescription: patient.firstPrescription });
+      problems.add(line, 'taken_on', `${takenOn} is too early for ${ref}: a result's sample date must be ${range}`);
+    }
 
     const rawValue = cell('value');
     const rawUnit = cell('unit');
@@ -209,15 +233,14 @@ class EventValidator {
     if (outcome === 'result') {
       if (rawValue === '') {
         problems.add(line, 'value', 'outcome result needs a value (use outcome done for a test done without a result)');
-      } else if (!NUMBER.test(rawValue)) {
-        problems.add(line, 'value', `${quote(rawValue)} is not a number${/^[<>]/.test(rawValue) ? ' (a value reported as "<" or ">" a limit must be entered as the number itself)' : ''}`);
       } else if (test !== null) {
-        const normalised = normaliseValue(test, Number(rawValue), rawUnit);
+        // The same check as chat: a number as labs write it, inside the analyte's plausible range.
+        const normalised = readResultValue(test, rawValue, rawUnit);
         if (normalised.ok) {
           value = normalised.value;
           unit = normalised.unit;
         } else {
-          problems.add(line, takesValue(test) ? 'unit' : 'test', normalised.message);
+          problems.add(line, normalised.problem === 'range' ? 'value' : normalised.problem, normalised.message);
         }
       }
     } else if (rawValue !== '' && OUTCOMES.includes(outcome)) {
@@ -241,7 +264,7 @@ class EventValidator {
   private checkDate(raw: string): string | null {
     let problem = this.dates.get(raw);
     if (problem === undefined) {
-      problem = dateProblem(raw, this.today);
+      problem = dateProblem(raw, this.bounds.today);
       if (this.dates.size < 100_000) this.dates.set(raw, problem);
     }
     return problem;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { isIsoDate } from '../domain/dates.js';
+import { PATIENT_REF_MAX_LENGTH, patientRefProblem } from '../domain/patient-ref.js';
 
 export interface ImportProblem {
   /** File line (header = line 1); 0 for a problem with the file as a whole. */
@@ -113,10 +114,35 @@ export function formatProblems(problems: readonly ImportProblem[], fileLabel: st
   return problems.map((p) => formatProblem(p, fileLabel));
 }
 
-/** Quotes a value from the file for a message, shortened so one huge cell cannot flood the report. */
+/** What to do next after a refused import, for what went wrong: only a file with bad rows has "rows above". */
+const NEXT_STEP: Record<ImportErrorCode, string> = {
+  'IMPORT.NOT_FOUND': 'Check the file name and that you may read the file, then run the import again.',
+  'IMPORT.EMPTY': 'Check it is the file you meant to import: it needs the header row and at least one data row (docs/import-formats.md).',
+  'IMPORT.BAD_HEADER': 'Correct the header row (docs/import-formats.md lists the columns) and run the import again.',
+  'IMPORT.INVALID_ROWS': 'Correct the rows above and run the import again.',
+};
+
+/** The whole report of a refused import, line by line: the summary, each problem, and what to do next. */
+export function failureReport(result: ImportFailure, fileLabel: string): string[] {
+  const next = result.code === 'IMPORT.INVALID_ROWS' && result.problems.length === 0 ? 'Run the import again.' : NEXT_STEP[result.code];
+  return [result.message, ...formatProblems(result.problems, fileLabel), `Nothing was imported. ${next}`];
+}
+
+/**
+ * Quotes a value from the file for a message, shortened so one huge cell cannot flood the report.
+ * Reports are printed to a terminal: JSON escapes C0 control characters, and DEL, C1 controls and
+ * bidirectional overrides are escaped the same way (\u202e), so a cell cannot act on the screen.
+ */
 export function quote(value: string): string {
   const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
-  return JSON.stringify(shown);
+  return JSON.stringify(shown).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Why a patient_ref cell is not a reference (the one definition, src/domain/patient-ref.ts), or null. */
+export function patientRefCellProblem(value: string): string | null {
+  const problem = patientRefProblem(value);
+  // The value is quoted when it helps find it; a blank or an over-long one is described instead.
+  return problem === null || value === '' || value.length > PATIENT_REF_MAX_LENGTH ? problem : `${quote(value)} ${problem}`;
 }
 
 /**

@@ -20,9 +20,9 @@ import { isIsoDate } from '../domain/dates.js';
 import { buildDrugIndex, resolveDrug } from '../domain/rules/drugs.js';
 import type { OrgType, RuleSet } from '../domain/rules/schema.js';
 import type { TestKey } from '../domain/test-keys.js';
-import { openCsv, rowCells, type ColumnIndex, type CsvRecord, type HeaderSpec } from './csv.js';
+import { freeTextCell, openCsv, rowCells, type ColumnIndex, type CsvRecord, type HeaderSpec } from './csv.js';
 import {
-  failure, parseImportOptions, ProblemList, quote,
+  failure, parseImportOptions, patientRefCellProblem, ProblemList, quote,
   type ImportProgress, type ImportResult, type RegisterImportSummary, type UpsertCounts,
 } from './problems.js';
 import { parseResponsibility } from './responsibility-spec.js';
@@ -88,7 +88,10 @@ export async function importRegister(db: Database, filePath: string, options: Re
   if (problems.total > 0) {
     return failure('IMPORT.INVALID_ROWS', `${label}: ${problems.badRowCount} of ${rows} row(s) have problems; nothing was imported`, problems.finish());
   }
-  const summary = await db.transaction((tx) => writePlan(tx, plan, batchSize, progress));
+  // writePlan counts the patients, prescriptions and responsibilities it writes; reported as that
+  // share of the file's rows, so the count is in rows like the validating pass, not their sum.
+  const writing: ImportProgress = (done, total) => progress(total ? Math.round((rows * done) / total) : rows, rows, 'writing');
+  const summary = await db.transaction((tx) => writePlan(tx, plan, batchSize, writing));
   const written = [summary.patients, summary.prescriptions, summary.responsibilities].reduce((n, c) => n + c.inserted + c.updated, 0);
   await afterBulkLoad(db, written, options.analyzeAfterRows);
   return { ok: true, summary: { kind: 'register', rows, ...summary } };
@@ -113,10 +116,14 @@ function rowValidator(ruleSet: RuleSet, today: string) {
         if (required) problems.add(line, c, 'is blank');
         return null;
       }
-      if (value.length > MAX_TEXT) problems.add(line, c, `is longer than ${MAX_TEXT} characters`);
-      // eslint-disable-next-line no-control-regex
-      else if (/[\u0000-\u001f\u007f]/.test(value)) problems.add(line, c, 'contains a control character (a line break inside quotes?)');
-      return value;
+      if (value.length > MAX_TEXT) {
+        problems.add(line, c, `is longer than ${MAX_TEXT} characters`);
+        return value;
+      }
+      // A team name identifies the team (staff.csv and "bind" name it), so it stays on one line.
+      const checked = freeTextCell(value, c === 'team' ? { oneLine: 'a team name' } : 'join');
+      if ('problem' in checked) problems.add(line, c, checked.problem);
+      return 'value' in checked ? checked.value : value;
     };
     const date = (c: Column, required: boolean): string | null => {
       const value = cell(c);
@@ -125,7 +132,10 @@ function rowValidator(ruleSet: RuleSet, today: string) {
       return value === '' || problem !== null ? null : value;
     };
 
-    const ref = text('patient_ref', true);
+    // One definition of a patient reference, shared with chat (src/domain/patient-ref.ts).
+    const refProblem = patientRefCellProblem(cell('patient_ref'));
+    if (refProblem !== null) problems.add(line, 'patient_ref', refProblem);
+    const ref = refProblem === null ? cell('patient_ref') : null;
     const displayLabel = text('display_label', true);
     const team = text('team', true);
     const gpPractice = text('gp_practice', true);

@@ -15,6 +15,7 @@
  */
 import { orgTypeSchema, type OrgType } from '../domain/rules/schema.js';
 import { REQUIREMENT_KEYS, requirementKeyOf, resolveTestKey, type TestKey } from '../domain/test-keys.js';
+import { unsafeTextProblem } from '../domain/text-safety.js';
 import { quote } from './problems.js';
 
 export interface ResponsibilityEntry {
@@ -34,9 +35,11 @@ export type SpecResult = { ok: true; entries: ResponsibilityEntry[] } | { ok: fa
 
 const ORG_TYPES = orgTypeSchema.options;
 const MAX_TEXT = 200;
-// Control characters (a line break from a quoted cell, say) would end up in chat messages.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Control and bidirectional characters (a line break from a quoted cell, say) would end up in chat messages. */
+const unsafe = (value: string) => {
+  const problem = unsafeTextProblem(value);
+  return problem === null ? null : `${problem}; remove it`;
+};
 
 /**
  * Parses both columns for one register row.
@@ -160,14 +163,14 @@ function parseOrg(text: string): { orgType: OrgType; orgName: string | null } | 
   }
   if (colon !== -1 && name === '') return `nothing after "${rawType}:"; give the organisation's name or drop the colon`;
   if (name.length > MAX_TEXT) return `organisation name is longer than ${MAX_TEXT} characters`;
-  if (CONTROL.test(name)) return 'organisation name contains a control character (a line break?)';
+  if (unsafe(name) !== null) return `organisation name ${unsafe(name)}`;
   return { orgType, orgName: name === '' ? null : name };
 }
 
 /** Staff is free text (a name) or an email address; only obviously broken values are refused. */
 function checkStaff(value: string): string | null {
   if (value.length > MAX_TEXT) return `longer than ${MAX_TEXT} characters`;
-  if (CONTROL.test(value)) return 'contains a control character (a line break?)';
+  if (unsafe(value) !== null) return unsafe(value);
   if (value.includes('@') && !/^[^\s@;]+@[^\s@;]+\.[^\s@;]+$/.test(value)) return `${quote(value)} looks like an email address but is not a valid one`;
   return null;
 }

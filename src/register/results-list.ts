@@ -1,6 +1,7 @@
 /**
  * Recent results, each judged against the thresholds of the drugs the patient was on when the
- * sample was taken, and against the patient's earlier results for trends.
+ * sample was taken, and against the patient's earlier results for trends. A result no threshold
+ * applies to is listed as not rated, with the reason; "flagged" means amber or red.
  */
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
@@ -9,8 +10,8 @@ import { addDays, addMonths, type IsoDate } from '../domain/dates.js';
 import { indexRulesByDrug } from '../domain/due.js';
 import { ok, type Outcome } from '../domain/outcome.js';
 import type { ValuePoint } from '../domain/register.js';
-import { evaluateResult } from '../domain/results.js';
-import type { Flag, RuleSet } from '../domain/rules/schema.js';
+import { evaluateResult, type Rating } from '../domain/results.js';
+import type { RuleSet } from '../domain/rules/schema.js';
 import type { TestKey } from '../domain/test-keys.js';
 import { findTeamId } from './due-list.js';
 
@@ -21,7 +22,7 @@ export interface ResultRow {
   value: number;
   unit: string;
   takenOn: IsoDate;
-  flag: Flag;
+  flag: Rating;
   reason: string;
 }
 
@@ -97,5 +98,5 @@ export async function resultsList(db: Queryable, ruleSet: RuleSet,
       value: Number(r.value), unit: r.unit as string, takenOn, flag: evaluation.flag, reason: evaluation.reason,
     };
   });
-  return ok(options.flaggedOnly ? rows.filter((row) => row.flag !== 'green') : rows);
+  return ok(options.flaggedOnly ? rows.filter((row) => row.flag === 'amber' || row.flag === 'red') : rows);
 }

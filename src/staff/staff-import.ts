@@ -44,7 +44,7 @@ const optionsSchema = z.object({
   now: z.date().refine((d) => !Number.isNaN(d.getTime()), 'now must be a valid date'),
   actor: z.object({
     id: z.string().nullable(), name: z.string().min(1), identity: z.string().min(1),
-    via: z.enum(['slack', 'teams', 'console', 'scheduler', 'cli']), channel: z.string().nullable(), correlationId: z.string().min(1),
+    via: z.enum(['slack', 'teams', 'console', 'scheduler', 'cli', 'demo']), channel: z.string().nullable(), correlationId: z.string().min(1),
   }),
   maxProblems: z.number().int().min(1).default(DEFAULT_MAX_PROBLEMS),
 });

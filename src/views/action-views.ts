@@ -7,6 +7,7 @@ import { OUTCOMES, actionRef, type ActionKind } from '../domain/actions/kinds.js
 import { clockTime } from '../domain/actions/transitions.js';
 import type { ActionRecord } from '../domain/actions/records.js';
 import { LIST_LIMIT, type MessageView, type ViewBlock, type ViewButton } from './model.js';
+import { ratingLabel } from './ratings.js';
 
 export const KIND_LABEL: Record<ActionKind, string> = {
   overdue_monitoring: 'Overdue monitoring',
@@ -37,7 +38,7 @@ export function describeCause(kind: ActionKind, cause: Record<string, unknown>, 
       return `${test}${drug} overdue${dueOn ? ` (due ${dueOn}${never})` : ''}`;
     }
     case 'result_review':
-      return `${str(cause.test)} ${str(cause.value)} ${str(cause.unit)} on ${str(cause.takenOn)}: ${str(cause.flag).toUpperCase()}${cause.reason ? ` (${str(cause.reason)})` : ''}`.replace(/\s+/g, ' ');
+      return `${str(cause.test)} ${str(cause.value)} ${str(cause.unit)} on ${str(cause.takenOn)}: ${ratingLabel(cause.flag)}${cause.reason ? ` (${str(cause.reason)})` : ''}`.replace(/\s+/g, ' ');
     case 'dna_followup':
       return `missed ${str(cause.test)} on ${str(cause.takenOn)}${cause.rebookBy ? `; rebook by ${str(cause.rebookBy)}` : ''}`;
     case 'reconciliation':
@@ -60,6 +61,11 @@ export function describeDue(dueAt: Date, now: Date): string {
   return hours >= 0 ? `due in ${span(hours)}` : `overdue by ${span(-hours)}`;
 }
 
+/** When a waiver made by closing the action expires: the card must say how long the test goes unchased. */
+function outcomeDates(detail: Record<string, unknown> | null): string {
+  return typeof detail?.waive_until === 'string' ? `, waived until ${detail.waive_until} (the waiver expires after that day)` : '';
+}
+
 /** Who holds or closed it and when: what a posted card must always show as it stands now. */
 export function describeStatus(action: ActionRecord): string {
   const who = action.assigneeName ?? 'someone';
@@ -69,7 +75,7 @@ export function describeStatus(action: ActionRecord): string {
     case 'closed': {
       const by = action.assigneeName ? ` by ${action.assigneeName}` : '';
       const at = action.closedAt ? ` at ${clockTime(action.closedAt, action.timeZone)}` : '';
-      return `closed: ${action.outcome ?? 'done'}${by}${at}${action.closedReason ? ` (${action.closedReason})` : ''}`;
+      return `closed: ${action.outcome ?? 'done'}${outcomeDates(action.outcomeDetail)}${by}${at}${action.closedReason ? ` (${action.closedReason})` : ''}`;
     }
     case 'cancelled': return `cancelled${action.closedReason ? ` (${action.closedReason})` : ''}`;
   }

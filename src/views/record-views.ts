@@ -4,9 +4,10 @@
  */
 import { actionRef } from '../domain/actions/kinds.js';
 import type { CreatedAction } from '../domain/actions/records.js';
-import type { Flag } from '../domain/rules/schema.js';
+import type { Rating } from '../domain/results.js';
 import { KIND_LABEL, patientLabel } from './action-views.js';
 import type { MessageView, ViewBlock } from './model.js';
+import { RATING_LABEL, ratingTone } from './ratings.js';
 
 export interface RecordedPatient {
   patientRef: string;
@@ -23,10 +24,10 @@ function recordedView(title: string, summary: string, created: readonly CreatedA
   return { title, fallbackText: `${text}${opened.length ? ` Opened: ${opened.join(', ')}.` : ''}`, blocks, tone };
 }
 
-export function resultRecordedView(patient: RecordedPatient, result: { test: string; value: number; unit?: string; takenOn: string },
-  evaluation: { flag: Flag; reason: string } | undefined, created: readonly CreatedAction[], duplicate: boolean): MessageView {
-  const rating = evaluation ? `${evaluation.flag.toUpperCase()}: ${evaluation.reason}` : 'recorded';
-  const tone = evaluation?.flag === 'red' ? 'urgent' : evaluation?.flag === 'amber' ? 'warning' : 'success';
+export function resultRecordedView(patient: RecordedPatient, result: { test: string; value: string | number; unit?: string; takenOn: string },
+  evaluation: { flag: Rating; reason: string } | undefined, created: readonly CreatedAction[], duplicate: boolean): MessageView {
+  const rating = evaluation ? `${RATING_LABEL[evaluation.flag]}: ${evaluation.reason}` : 'recorded';
+  const tone = ratingTone(evaluation?.flag);
   const summary = `${result.test} ${result.value}${result.unit ? ` ${result.unit}` : ''} on ${result.takenOn}: ${rating}.`;
   return recordedView(`Result for ${patientLabel(patient.patientRef, patient.displayLabel)}`, summary, created, duplicate, tone);
 }

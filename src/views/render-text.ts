@@ -1,8 +1,13 @@
 /**
  * Plain-text rendering of a view: the console's output and the reference rendering every adapter
  * test compares against. Buttons become the command to type, so nothing is only clickable.
+ *
+ * The result is escaped for a terminal (control and bidirectional characters shown as "[U+001B]"):
+ * views carry stored text (notes, reasons, labels), and text stored before such characters were
+ * refused, or by another route, must not be able to clear the reader's screen or forge a line.
  */
 import type { FormView, MessageView, ViewBlock, ViewButton } from './model.js';
+import { escapeForTerminal } from './text.js';
 
 /** What typing a button's command looks like: "claim A-1042"; a form button ends in "…" (details follow). */
 export function typedCommand(button: Pick<ViewButton, 'command' | 'fields' | 'opensForm'>): string {
@@ -36,7 +41,7 @@ export function renderText(view: MessageView): string {
   const lines = [`${TONE_MARK[view.tone ?? 'info']}${view.title}`, ...view.blocks.flatMap(renderBlock)];
   if (view.buttons?.length) lines.push(`Next: ${view.buttons.map(typedCommand).join(' | ')}`);
   for (const link of view.links ?? []) lines.push(`${link.label}: ${link.url}`);
-  return lines.join('\n');
+  return escapeForTerminal(lines.join('\n'));
 }
 
 /** A form as text: its title, what each field wants, and the errors of a refused submission. */
@@ -48,5 +53,5 @@ export function renderFormText(form: FormView): string {
     const error = form.errors?.[field.name];
     lines.push(`  ${field.label}${field.required ? '' : ' (optional)'}${options}${error ? `  ✗ ${error}` : ''}`);
   }
-  return lines.join('\n');
+  return escapeForTerminal(lines.join('\n'));
 }

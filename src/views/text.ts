@@ -1,5 +1,8 @@
 /** Text helpers every renderer needs, whatever the platform. */
 
+/** Stored text made safe to print to a terminal (src/domain/text-safety.ts says what and why). */
+export { escapeForTerminal } from '../domain/text-safety.js';
+
 export const ELLIPSIS = '…';
 
 function isHighSurrogate(code: number): boolean {

@@ -12,13 +12,13 @@ import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
 import {
   candidateCauseKeys, needsSignOff, planPatientActions, ruleIdsOn,
-  type DnaFact, type ExistingAction, type PatientPlan, type PlannedRefresh, type PatientSnapshot, type PlannedAction, type ResultFact,
+  type DnaFact, type ExistingAction, type PatientPlan, type SkippedResults, type PlannedRefresh, type PatientSnapshot, type PlannedAction, type ResultFact,
 } from '../domain/actions/generation.js';
 import { actionRef, type ActionKind, type ActionStatus } from '../domain/actions/kinds.js';
 import { addDays, addMonths, type IsoDate } from '../domain/dates.js';
 import { dueForPatient, indexRulesByDrug } from '../domain/due.js';
-import type { Flag, RuleSet } from '../domain/rules/schema.js';
-import { evaluateResult } from '../domain/results.js';
+import type { RuleSet } from '../domain/rules/schema.js';
+import { evaluateResult, type Rating } from '../domain/results.js';
 import type { TestKey } from '../domain/test-keys.js';
 import { loadPatientStates } from '../register/register-state.js';
 import { creationAuditRecords, insertActions, type CreatedAction, type NewAction } from './create-actions.js';
@@ -50,10 +50,12 @@ export interface GenerationOutcome {
   created: CreatedAction[];
   autoClosed: AutoClosedAction[];
   unchanged: number;
+  /** Amber and red results older than the look-back that opened nothing. */
+  skippedTooOld: SkippedResults;
   /** Audit events for the changes, for the caller to append last in its transaction. */
   audit: AuditRecord[];
   /** Evaluation of each result considered, by event id. */
-  evaluations: Map<number, { flag: Flag; reason: string }>;
+  evaluations: Map<number, { flag: Rating; reason: string }>;
 }
 
 /** Trend rules look back at most 12 months (creatinine), plus a margin; as results-list.ts. */
@@ -86,7 +88,7 @@ export async function loadSnapshots(tx: Queryable, ruleSet: RuleSet, patients: S
   const resultFrom = addDays(asOf, -config.resultLookbackDays);
   const dnaFrom = addDays(resultFrom, -config.dnaRepeatWindowDays);
 
-  const [states, eventRows, dischargeRows] = await Promise.all([
+  const [states, eventRows, dischargeRows, latestRows] = await Promise.all([
     loadPatientStates(tx, { patientIds: ids, asOf }, ruleSet),
     tx.execute(sql`SELECT e.id, e.patient_id, e.test, e.outcome, e.value, e.unit, e.taken_on::text AS taken_on
       FROM monitoring_events e
@@ -96,17 +98,40 @@ export async function loadSnapshots(tx: Queryable, ruleSet: RuleSet, patients: S
       ORDER BY e.taken_on, e.id`),
     tx.execute(sql`SELECT id, patient_id, discharged_on::text AS discharged_on FROM discharges
       WHERE patient_id = ANY(${idArray}) ORDER BY discharged_on, id`),
+    tx.execute(sql`SELECT DISTINCT ON (e.patient_id, e.test)
+        e.id, e.patient_id, e.test, e.outcome, e.value, e.unit, e.taken_on::text AS taken_on
+      FROM monitoring_events e
+      WHERE e.patient_id = ANY(${idArray}) AND e.outcome = 'result' AND e.taken_on <= ${asOf}::date
+      ORDER BY e.patient_id, e.test, e.taken_on DESC, e.id DESC`),
   ]);
   const events = rowsOf<Row>(eventRows);
+  // The latest result of each test, when it is older than the look-back: a red one is still raised
+  // (generation.ts). Only the latest, so the cost is one row per patient and test, not the history.
+  const loaded = new Set(events.map((e) => Number(e.id)));
+  const stale = rowsOf<Row>(latestRows).filter((e) => (e.taken_on as string) < resultFrom && !loaded.has(Number(e.id)));
+  events.push(...stale);
   const results = events.filter((e) => e.outcome === 'result');
 
-  // Earlier values, for trend rules, of the patients and analytes that have a result to evaluate.
-  const trendAnalytes = [...new Set(ruleSet.trends.map((t) => t.analyte))].filter((a) => results.some((r) => r.test === a));
-  const historyRows = trendAnalytes.length === 0 ? [] : rowsOf<Row>(await tx.execute(sql`
-    SELECT e.id, e.patient_id, e.test, e.value, e.taken_on::text AS taken_on FROM monitoring_events e
-    WHERE e.patient_id = ANY(${sql.param([...new Set(results.map((r) => r.patient_id as string))])}::uuid[])
-      AND e.outcome = 'result' AND e.test = ANY(${sql.param(trendAnalytes)}::text[])
-      AND e.taken_on >= ${addMonths(resultFrom, -HISTORY_MONTHS)}::date
+  // Earlier values, for trend rules, of the patients and analytes that have a result to evaluate:
+  // for each patient and analyte, from 13 months before its earliest result here (an old red
+  // result is judged against its own past, not today's).
+  const trendAnalytes = new Set(ruleSet.trends.map((t) => t.analyte));
+  const historyFrom = new Map<string, { patientId: string; test: string; from: IsoDate }>();
+  for (const r of results) {
+    if (!trendAnalytes.has(r.test as TestKey)) continue;
+    const key = `${r.patient_id as string}|${r.test as string}`;
+    const from = addMonths(r.taken_on as string, -HISTORY_MONTHS);
+    const seen = historyFrom.get(key);
+    if (!seen || from < seen.from) historyFrom.set(key, { patientId: r.patient_id as string, test: r.test as string, from });
+  }
+  const wanted = [...historyFrom.values()];
+  const historyRows = wanted.length === 0 ? [] : rowsOf<Row>(await tx.execute(sql`
+    SELECT e.id, e.patient_id, e.test, e.value, e.taken_on::text AS taken_on
+    FROM monitoring_events e
+    JOIN unnest(${sql.param(wanted.map((w) => w.patientId))}::uuid[], ${sql.param(wanted.map((w) => w.test))}::text[],
+      ${sql.param(wanted.map((w) => w.from))}::text[]) AS u(patient_id, test, from_date)
+      ON e.patient_id = u.patient_id AND e.test = u.test AND e.taken_on >= u.from_date::date
+    WHERE e.outcome = 'result'
     ORDER BY e.taken_on DESC, e.id DESC`));
   const history = new Map<string, { id: number; value: number; takenOn: IsoDate }[]>();
   for (const r of historyRows) {
@@ -264,6 +289,10 @@ export async function applyPlans(tx: Queryable, plans: PatientPlan[], patients: 
     created,
     autoClosed: closed,
     unchanged: plans.reduce((n, p) => n + p.unchanged, 0),
+    skippedTooOld: {
+      amber: plans.reduce((n, p) => n + p.skippedTooOld.amber, 0),
+      red: plans.reduce((n, p) => n + p.skippedTooOld.red, 0),
+    },
     audit: [...creationAuditRecords(created), ...closeAudit, ...refreshAudit],
   };
 }

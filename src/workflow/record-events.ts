@@ -1,6 +1,7 @@
 /**
  * Recording a result, a missed test (DNA) or a discharge from chat. Checked with the same rules
- * as the events import (test names and codes, units, real dates not in the future); then the
+ * as the events import (test names and codes, units, plausible values, real dates not in the
+ * future, samples not long before the patient's first prescription); then the
  * event, its audit event and the patient's resulting actions (a review, a follow-up, a
  * reconciliation, or an overdue action closing itself) are written in ONE transaction. Recording
  * the same thing twice changes nothing and says so.
@@ -13,9 +14,11 @@ import { rowsOf } from '../db/client.js';
 import type { Database, Queryable } from '../db/database.js';
 import { isIsoDate, todayIn, type IsoDate } from '../domain/dates.js';
 import { fail, ok, type Outcome } from '../domain/outcome.js';
-import type { Flag, RuleSet } from '../domain/rules/schema.js';
+import type { Rating } from '../domain/results.js';
+import type { RuleSet } from '../domain/rules/schema.js';
+import { checkSampleDate } from '../domain/sample-dates.js';
 import { requirementKeyOf, resolveTestKey, TEST_KEYS, type TestKey } from '../domain/test-keys.js';
-import { canonicalUnit, normaliseValue, takesValue } from '../domain/units.js';
+import { canonicalUnit, readResultValue, takesValue, type ValueProblem } from '../domain/units.js';
 import { queueActionPosts, type ChannelTarget } from './channel-posts.js';
 import type { CreatedAction } from './create-actions.js';
 import { generateForPatients, loadSnapshots, type AutoClosedAction, type ScopedPatient } from './generate.js';
@@ -23,12 +26,13 @@ import { generateForPatients, loadSnapshots, type AutoClosedAction, type ScopedP
 /** Who records it; `postTo` is the channel whose team should see the actions it opens (cards queued in the same transaction). */
 export type RecordActor = AuditActor & { staffId: string; postTo?: ChannelTarget | null };
 
-export type RecordError = 'PATIENT.NOT_FOUND' | 'TEST.UNKNOWN' | 'TEST.TAKES_NO_VALUE' | 'UNIT.INVALID' | 'DATE.INVALID' | 'INPUT.INVALID';
+export type RecordError = 'PATIENT.NOT_FOUND' | 'TEST.UNKNOWN' | 'TEST.TAKES_NO_VALUE' | 'UNIT.INVALID' | 'VALUE.INVALID' | 'VALUE.OUT_OF_RANGE'
+  | 'DATE.INVALID' | 'DATE.OUT_OF_RANGE' | 'INPUT.INVALID';
 
 export interface Recorded {
   patientRef: string;
   /** The result's rating (results only). */
-  evaluation?: { flag: Flag; reason: string };
+  evaluation?: { flag: Rating; reason: string };
   created: CreatedAction[];
   autoClosed: AutoClosedAction[];
   /** The same event was already recorded: nothing was changed. */
@@ -40,7 +44,8 @@ const EARLIEST = '1900-01-01';
 const resultInput = z.object({
   patientRef: z.string().trim().min(1),
   test: z.string().trim().min(1),
-  value: z.number().finite(),
+  // As typed or received: readResultValue checks it (our wording, with the plausible range).
+  value: z.union([z.string(), z.number()]),
   unit: z.string().trim().optional(),
   takenOn: z.string().trim(),
 });
@@ -58,9 +63,13 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, usage: string): Outcome<
   return fail('INPUT.INVALID', `${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}. Type: ${usage}`);
 }
 
-async function findPatient(db: Queryable, ref: string): Promise<Outcome<ScopedPatient, 'PATIENT.NOT_FOUND'>> {
+/** The patient, with the start of their first prescription (the earliest a sample may be dated from). */
+type FoundPatient = ScopedPatient & { firstPrescription: IsoDate | null };
+
+async function findPatient(db: Queryable, ref: string): Promise<Outcome<FoundPatient, 'PATIENT.NOT_FOUND'>> {
   const lookup = async (where: SQL) => rowsOf<Record<string, unknown>>(await db.execute(sql`SELECT p.id::text AS id,
-      p.patient_ref, p.team_id::text AS team_id, t.time_zone
+      p.patient_ref, p.team_id::text AS team_id, t.time_zone,
+      (SELECT min(r.start_date)::text FROM prescriptions r WHERE r.patient_id = p.id) AS first_prescription
     FROM patients p JOIN teams t ON t.id = p.team_id WHERE ${where} LIMIT 2`));
   // The exact reference uses the unique index; a different case is accepted only when it is unambiguous.
   let rows = await lookup(sql`p.patient_ref = ${ref}`);
@@ -69,7 +78,10 @@ async function findPatient(db: Queryable, ref: string): Promise<Outcome<ScopedPa
   if (!row) {
     return fail('PATIENT.NOT_FOUND', `No patient has the reference "${ref}". Check the reference with: patient ${ref}`);
   }
-  return ok({ id: row.id as string, patientRef: row.patient_ref as string, teamId: row.team_id as string, timeZone: row.time_zone as string });
+  return ok({
+    id: row.id as string, patientRef: row.patient_ref as string, teamId: row.team_id as string, timeZone: row.time_zone as string,
+    firstPrescription: (row.first_prescription as string | null) ?? null,
+  });
 }
 
 function resolveTest(raw: string, forValue: boolean, usage: string): Outcome<TestKey, 'TEST.UNKNOWN'> {
@@ -79,10 +91,11 @@ function resolveTest(raw: string, forValue: boolean, usage: string): Outcome<Tes
   return fail('TEST.UNKNOWN', `"${raw}" is not a test I know. Use one of: ${valid.join(', ')} (or a LOINC, SNOMED CT or Read code). Type: ${usage}`);
 }
 
-function checkDate(raw: string, today: IsoDate, what: string, usage: string): Outcome<IsoDate, 'DATE.INVALID'> {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || !isIsoDate(raw)) return fail('DATE.INVALID', `"${raw}" is not a real date; write the ${what} as YYYY-MM-DD, for example ${today}. Type: ${usage}`);
-  if (raw > today) return fail('DATE.INVALID', `${raw} is in the future (today is ${today}); give the date the ${what.replace(/^the /, '')} happened. Type: ${usage}`);
-  if (raw < EARLIEST) return fail('DATE.INVALID', `${raw} is before ${EARLIEST}; check the ${what}. Type: ${usage}`);
+/** A real date, not after today (results are bounded further by checkSampleDate). */
+function checkDate(raw: string, today: IsoDate, what: string, usage: string, checkFuture = true): Outcome<IsoDate, 'DATE.INVALID'> {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || !isIsoDate(raw)) return fail('DATE.INVALID', `"${raw}" is not a real date; write the ${what} as YYYY-MM-DD, for example ${today}. Type: ${usage}`, 'date');
+  if (checkFuture && raw > today) return fail('DATE.INVALID', `${raw} is in the future (today is ${today}); give the date the ${what.replace(/^the /, '')} happened. Type: ${usage}`, 'date');
+  if (raw < EARLIEST) return fail('DATE.INVALID', `${raw} is before ${EARLIEST}; check the ${what}. Type: ${usage}`, 'date');
   return ok(raw);
 }
 
@@ -122,8 +135,12 @@ async function record(db: Database, ruleSet: RuleSet, recording: Recording, acto
 
 const RESULT_USAGE = 'result REF TEST VALUE [UNIT] [DATE]';
 
+const VALUE_CODES: Record<ValueProblem, RecordError> = {
+  test: 'TEST.TAKES_NO_VALUE', unit: 'UNIT.INVALID', value: 'VALUE.INVALID', range: 'VALUE.OUT_OF_RANGE',
+};
+
 export async function recordResult(db: Database, ruleSet: RuleSet,
-  input: { patientRef: string; test: string; value: number; unit?: string; takenOn: IsoDate },
+  input: { patientRef: string; test: string; value: string | number; unit?: string; takenOn: IsoDate },
   actor: RecordActor, now: Date, config: WorkflowConfig): Promise<Outcome<Recorded, RecordError>> {
   const parsed = parse(resultInput, input, RESULT_USAGE);
   if (!parsed.ok) return parsed;
@@ -132,13 +149,18 @@ export async function recordResult(db: Database, ruleSet: RuleSet,
   if (!test.ok) return test;
   const patient = await findPatient(db, patientRef);
   if (!patient.ok) return patient;
-  const takenOn = checkDate(parsed.value.takenOn, todayIn(patient.value.timeZone, now), 'date the sample was taken', RESULT_USAGE);
+  const today = todayIn(patient.value.timeZone, now);
+  const takenOn = checkDate(parsed.value.takenOn, today, 'date the sample was taken', RESULT_USAGE, false);
   if (!takenOn.ok) return takenOn;
-  const normalised = normaliseValue(test.value, value, unit);
+  const inRange = checkSampleDate(takenOn.value, { today, firstPrescription: patient.value.firstPrescription, baselineWindowDays: ruleSet.baselineWindowDays });
+  if (!inRange.ok) return inRange;
+  const received = typeof value === 'number' ? String(value) : value.trim();
+  const normalised = readResultValue(test.value, received, unit);
   if (!normalised.ok) {
-    return takesValue(test.value)
-      ? fail('UNIT.INVALID', `${normalised.message}. Type: ${RESULT_USAGE}, for example: result ${patient.value.patientRef} ${test.value} ${value} ${canonicalUnit(test.value) ?? ''}`.trimEnd())
-      : fail('TEST.TAKES_NO_VALUE', `${normalised.message}.`);
+    const example = `result ${patient.value.patientRef} ${test.value} ${normalised.problem === 'unit' ? received : 'VALUE'} ${canonicalUnit(test.value) ?? ''}`.trimEnd();
+    return normalised.problem === 'test'
+      ? fail('TEST.TAKES_NO_VALUE', `${normalised.message}.`)
+      : fail(VALUE_CODES[normalised.problem], `${normalised.message}. Type: ${RESULT_USAGE}, for example: ${example}`, normalised.problem === 'unit' ? 'unit' : 'value');
   }
   const row = {
     patientId: patient.value.id, test: test.value, requirement: requirementKeyOf(test.value),
@@ -150,7 +172,12 @@ export async function recordResult(db: Database, ruleSet: RuleSet,
     insert: (tx) => insertEvent(tx, { ...row, outcome: 'result' }),
     audit: (eventId, evaluation) => ({
       verb: 'result.recorded', entityType: 'patient', entityId: patient.value.patientRef, patientRef: patient.value.patientRef,
-      after: { event: eventId, test: row.test, value: row.value, unit: row.unit, takenOn: row.takenOn, flag: evaluation?.flag ?? null, flagReason: evaluation?.reason ?? null },
+      after: {
+        event: eventId, test: row.test, value: row.value, unit: row.unit,
+        // Exactly what the person typed or the feed sent, beside the value as stored.
+        received: { value: received, unit: unit ?? null },
+        takenOn: row.takenOn, flag: evaluation?.flag ?? null, flagReason: evaluation?.reason ?? null,
+      },
     }),
   }, actor, now, config, (tx) => findEvent(tx, { ...row, outcome: 'result' }));
   return ok(recorded);

@@ -4,6 +4,10 @@
  * batch every action is created (or closed) in the same transaction as its audit event. Running
  * it again creates nothing and writes no audit events, and two syncs at once create each action
  * once (the live-cause unique index).
+ *
+ * A sync as of a future date would raise real actions for what is not yet overdue, which staff
+ * would then work: it is refused (syncActions throws; the CLI refuses first), and previewSync
+ * shows what it would change without writing anything.
  */
 import { sql } from 'drizzle-orm';
 import { appendAuditBatch, type AuditActor } from '../audit/append.js';
@@ -11,10 +15,11 @@ import type { WorkflowConfig } from '../config/workflow.js';
 import { rowsOf } from '../db/client.js';
 import type { Database } from '../db/database.js';
 import { pgErrorCode } from '../db/errors.js';
+import { planPatientActions, type PatientPlan, type SkippedResults } from '../domain/actions/generation.js';
 import { ACTION_KINDS, type ActionKind } from '../domain/actions/kinds.js';
-import type { IsoDate } from '../domain/dates.js';
+import { todayIn, type IsoDate } from '../domain/dates.js';
 import type { RuleSet } from '../domain/rules/schema.js';
-import { generateForPatients, type ScopedPatient } from './generate.js';
+import { generateForPatients, loadSnapshots, type ScopedPatient } from './generate.js';
 
 export interface SyncOptions {
   asOf: IsoDate;
@@ -38,6 +43,18 @@ export interface SyncSummary {
   unchanged: number;
   patients: number;
   tookMs: number;
+  /** Amber and red results older than the look-back that opened nothing (the latest of each test only). */
+  skippedTooOld: SkippedResults;
+  /** The look-back in force, for the summary's wording. */
+  lookbackDays: number;
+}
+
+/**
+ * True when `asOf` is after today everywhere a team could be (UTC+14 is the earliest zone to
+ * reach a date): a sync as of it would act on the future.
+ */
+export function isFutureAsOf(asOf: IsoDate, now: Date): boolean {
+  return asOf > todayIn('Pacific/Kiritimati', now);
 }
 
 const DEFAULT_BATCH = 1_000;
@@ -56,11 +73,14 @@ export async function scopedPatients(db: Database, patientIds?: string[]): Promi
 }
 
 export async function syncActions(db: Database, ruleSet: RuleSet, options: SyncOptions): Promise<SyncSummary> {
+  // Callers refuse a future as-of as a value first (the CLI's --dry-run previews it instead); reaching here is a bug.
+  if (isFutureAsOf(options.asOf, options.now)) throw new Error(`syncActions: as-of ${options.asOf} is in the future; preview it with previewSync instead`);
   const started = Date.now();
   const patients = await scopedPatients(db, options.patientIds);
   const created = Object.fromEntries(ACTION_KINDS.map((k) => [k, 0])) as Record<ActionKind, number>;
   let autoClosed = 0;
   let unchanged = 0;
+  const skippedTooOld: SkippedResults = { amber: 0, red: 0 };
   const size = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
   for (let i = 0; i < patients.length; i += size) {
     const batch = patients.slice(i, i + size);
@@ -72,6 +92,8 @@ export async function syncActions(db: Database, ruleSet: RuleSet, options: SyncO
     for (const action of outcome.created) created[action.kind] += 1;
     autoClosed += outcome.autoClosed.length;
     unchanged += outcome.unchanged;
+    skippedTooOld.amber += outcome.skippedTooOld.amber;
+    skippedTooOld.red += outcome.skippedTooOld.red;
     options.onProgress?.(Math.min(i + size, patients.length), patients.length);
   }
   // A whole-organisation sync (daily) also forgets delivery receipts: platforms retry within
@@ -85,6 +107,8 @@ export async function syncActions(db: Database, ruleSet: RuleSet, options: SyncO
     unchanged,
     patients: patients.length,
     tookMs: Date.now() - started,
+    skippedTooOld,
+    lookbackDays: options.config.resultLookbackDays,
   };
 }
 
@@ -99,10 +123,86 @@ async function withRetry<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** "3 overdue monitoring, 2 result review". */
+function describeKinds(created: Record<ActionKind, number>): string {
+  return ACTION_KINDS.filter((k) => created[k] > 0).map((k) => `${created[k]} ${k.replace(/_/g, ' ')}`).join(', ');
+}
+
+/** The results left unraised because of their age, or nothing when there were none. */
+export function describeSkipped(skipped: SkippedResults, lookbackDays: number): string {
+  if (skipped.amber + skipped.red === 0) return '';
+  return ` Not raised, older than the ${lookbackDays}-day look-back (RESULT_LOOKBACK_DAYS): ${skipped.amber} amber and ${skipped.red} red `
+    + 'result(s), each the latest of its test; see them with "closedloop results --flagged --days N".';
+}
+
 /** One line for people: "Actions as of 2026-11-22: 5 created (3 overdue monitoring, 2 result review), …". */
 export function describeSyncSummary(summary: SyncSummary): string {
-  const kinds = ACTION_KINDS.filter((k) => summary.created[k] > 0).map((k) => `${summary.created[k]} ${k.replace(/_/g, ' ')}`);
-  const made = summary.createdTotal === 0 ? 'none created' : `${summary.createdTotal} created (${kinds.join(', ')})`;
+  const made = summary.createdTotal === 0 ? 'none created' : `${summary.createdTotal} created (${describeKinds(summary.created)})`;
   return `Actions as of ${summary.asOf}: ${made}, ${summary.autoClosed} closed automatically, ${summary.unchanged} open unchanged; `
-    + `${summary.patients} patient${summary.patients === 1 ? '' : 's'} checked in ${(summary.tookMs / 1000).toFixed(1)} s.`;
+    + `${summary.patients} patient${summary.patients === 1 ? '' : 's'} checked in ${(summary.tookMs / 1000).toFixed(1)} s.`
+    + describeSkipped(summary.skippedTooOld, summary.lookbackDays);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dry run
+
+/** One change a sync would make, for a person to read. */
+export type PreviewChange =
+  | { change: 'create'; patientRef: string; kind: ActionKind; priority: string; cause: Record<string, unknown> }
+  | { change: 'close'; patientRef: string; actionId: number; reason: string };
+
+export interface SyncPreview {
+  asOf: IsoDate;
+  created: Record<ActionKind, number>;
+  createdTotal: number;
+  autoClosed: number;
+  refreshed: number;
+  unchanged: number;
+  patients: number;
+  skippedTooOld: SkippedResults;
+  lookbackDays: number;
+  /** The changes themselves, up to `limit`; the counts above cover all of them. */
+  changes: PreviewChange[];
+}
+
+/** What a sync as of `asOf` would change, read without writing anything (no transaction is committed, no id is used). */
+export async function previewSync(db: Database, ruleSet: RuleSet,
+  options: Omit<SyncOptions, 'actor' | 'onProgress'> & { limit?: number }): Promise<SyncPreview> {
+  const patients = await scopedPatients(db, options.patientIds);
+  const created = Object.fromEntries(ACTION_KINDS.map((k) => [k, 0])) as Record<ActionKind, number>;
+  const preview: SyncPreview = {
+    asOf: options.asOf, created, createdTotal: 0, autoClosed: 0, refreshed: 0, unchanged: 0, patients: patients.length,
+    skippedTooOld: { amber: 0, red: 0 }, lookbackDays: options.config.resultLookbackDays, changes: [],
+  };
+  const limit = options.limit ?? 50;
+  const size = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
+  for (let i = 0; i < patients.length; i += size) {
+    const batch = patients.slice(i, i + size);
+    const { snapshots } = await loadSnapshots(db, ruleSet, batch, { asOf: options.asOf, now: options.now, config: options.config });
+    for (const snapshot of snapshots) {
+      const plan: PatientPlan = planPatientActions(snapshot, { asOf: options.asOf, now: options.now, settings: options.config });
+      for (const c of plan.creates) {
+        created[c.kind] += 1;
+        if (preview.changes.length < limit) preview.changes.push({ change: 'create', patientRef: snapshot.patientRef, kind: c.kind, priority: c.priority, cause: c.cause });
+      }
+      for (const c of plan.closes) {
+        if (preview.changes.length < limit) preview.changes.push({ change: 'close', patientRef: snapshot.patientRef, actionId: c.actionId, reason: c.reason });
+      }
+      preview.createdTotal += plan.creates.length;
+      preview.autoClosed += plan.closes.length;
+      preview.refreshed += plan.refreshes.length;
+      preview.unchanged += plan.unchanged;
+      preview.skippedTooOld.amber += plan.skippedTooOld.amber;
+      preview.skippedTooOld.red += plan.skippedTooOld.red;
+    }
+  }
+  return preview;
+}
+
+/** The preview's headline: what would change, and that nothing was written. */
+export function describeSyncPreview(preview: SyncPreview): string {
+  const made = preview.createdTotal === 0 ? 'no new actions' : `${preview.createdTotal} new actions (${describeKinds(preview.created)})`;
+  return `Dry run, nothing written. A sync as of ${preview.asOf} would open ${made}, `
+    + `close ${preview.autoClosed} automatically, refresh ${preview.refreshed} and leave ${preview.unchanged} open unchanged; `
+    + `${preview.patients} patient${preview.patients === 1 ? '' : 's'} checked.${describeSkipped(preview.skippedTooOld, preview.lookbackDays)}`;
 }

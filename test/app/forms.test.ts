@@ -33,13 +33,14 @@ describe.each(engines)('forms [%s]', (engine) => {
   }, 60_000);
   afterAll(async () => world?.close());
 
-  it('a close form offers every outcome of the kind to its worker, with the inputs those outcomes need', async () => {
+  it('a close form offers a technician every non-clinical outcome of the kind, with the inputs those outcomes need', async () => {
     const actionId = await firstOpen('overdue_monitoring');
     await submit(technician.email, 'claim', { actionId });
     const form = formOf(await submit(technician.email, 'close', { actionId }, true));
     expect(form.submit).toEqual({ label: 'Close', command: 'close', fields: { actionId } });
     const outcome = form.fields.find((f) => f.name === 'outcome');
-    expect(outcome?.kind === 'choice' && outcome.options.map((o) => o.value)).toEqual(['test_booked', 'declined', 'not_required', 'unable_to_contact']);
+    // A waiver (not_required) is a clinical sign-off, so a technician is not offered it (issue 11).
+    expect(outcome?.kind === 'choice' && outcome.options.map((o) => o.value)).toEqual(['test_booked', 'declined', 'unable_to_contact']);
     expect(form.fields.map((f) => f.name)).toEqual(['outcome', 'date', 'attempts', 'note']);
     expect(form.intro).toMatch(/DEMO-\d{3} \(Fictional patient [A-J]\)/);
   });

@@ -145,9 +145,11 @@ describeEachEngine('audit export', (getDb, engine) => {
     [['audit', 'export', '--to', '01/07/2026'], /--to: use a real date written YYYY-MM-DD/],
     [['audit', 'export', '--format', 'xml'], /--format: use csv or json/],
     [['audit', 'export', '--from', '2026-07-02', '--to', '2026-07-01'], /--to: must be on or after --from/],
-    [['audit', 'verify', '--format', 'json'], /"audit verify" takes no options/],
-    [['audit', 'shred'], /Usage: closedloop audit verify\|export/],
-    [['audit'], /Usage: closedloop audit verify\|export/],
+    [['audit', 'verify', '--format', 'json'], /"audit verify" takes only --anchor FILE \(got --format\)/],
+    [['audit', 'anchor', '--out', 'a.json'], /"audit anchor" takes no options \(got --out\)/],
+    [['audit', 'export', '--anchor', 'a.json'], /--anchor is for "audit verify"/],
+    [['audit', 'shred'], /Usage: closedloop audit verify \[--anchor FILE\] \| anchor \| export/],
+    [['audit'], /Usage: closedloop audit verify \[--anchor FILE\] \| anchor \| export/],
   ])('%j is a usage error (exit 2) with a hint', async (argv, message) => {
     const run = await runAuditCli(getDb(), engine, ...argv);
     expect(run.code).toBe(2);

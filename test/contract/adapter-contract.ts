@@ -247,7 +247,8 @@ export function adapterContract(descriptor: AdapterContractDescriptor): void {
       expect(close).toBeDefined();
       const form = await h.openForm(technician.email, close!);
       if (!('submit' in form)) throw new Error(`no form: ${form.text}`);
-      expect(form.fields.find((f) => f.name === 'outcome')?.options).toEqual(['test_booked', 'declined', 'not_required', 'unable_to_contact']);
+      // not_required (a waiver) is a clinical sign-off, not offered to a technician (issue 11).
+      expect(form.fields.find((f) => f.name === 'outcome')?.options).toEqual(['test_booked', 'declined', 'unable_to_contact']);
       const missing = await form.submit({ outcome: 'test_booked', note: 'booked by phone' });
       expect(missing.errors?.date).toContain('test_booked needs the booked date');
       expect(await auditCount(world, ref, 'action.closed')).toBe(0);

@@ -151,7 +151,9 @@ describe('action state machine: details', () => {
       ['reconciliation', { verb: 'close', outcome: 'reconciled_changes' }, 'a note'],
     ];
     for (const [kind, command, missing] of cases) {
-      const result = decide(action(kind, 'claimed', 'me'), command, me(kind === 'reconciliation' ? 'pharmacist' : 'technician'), NOW, 'Europe/London');
+      // A waiver (not_required) is a clinical sign-off now, so a pharmacist asks for it.
+      const clinical = kind === 'reconciliation' || (command.verb === 'close' && command.outcome === 'not_required');
+      const result = decide(action(kind, 'claimed', 'me'), command, me(clinical ? 'pharmacist' : 'technician'), NOW, 'Europe/London');
       expect(result.ok ? '' : result.code).toBe('OUTCOME.DETAIL_MISSING');
       expect(result.ok ? '' : result.message).toContain(missing);
       expect(result.ok ? '' : result.message).toContain('Type: close A-1042');
@@ -159,7 +161,8 @@ describe('action state machine: details', () => {
   });
 
   it('not_required creates a waiver and escalated_to_prescriber opens an escalation', () => {
-    const waived = decide(action('overdue_monitoring', 'claimed', 'me'), { verb: 'close', outcome: 'not_required', date: '2027-05-01', note: 'monitored by hospital clinic' }, me('technician'), NOW, 'Europe/London');
+    // Signed off by a pharmacist: a technician may no longer waive a test (see action-outcome-bounds.test.ts).
+    const waived = decide(action('overdue_monitoring', 'claimed', 'me'), { verb: 'close', outcome: 'not_required', date: '2027-05-01', note: 'monitored by hospital clinic' }, me('pharmacist'), NOW, 'Europe/London');
     expect(waived.ok && waived.value.effects).toEqual([{ kind: 'create_waiver', until: '2027-05-01', reason: 'monitored by hospital clinic' }]);
     const escalated = decide(action('result_review', 'claimed', 'me'), { verb: 'close', outcome: 'escalated_to_prescriber', note: 'ALT three times normal' }, me('pharmacist'), NOW, 'Europe/London');
     expect(escalated.ok && escalated.value.effects).toEqual([{ kind: 'open_escalation', role: 'prescriber', reason: 'ALT three times normal' }]);

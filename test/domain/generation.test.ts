@@ -81,7 +81,7 @@ describe('overdue monitoring', () => {
   it('keeps a live action, and escalates it (once) when it crosses the escalation line', () => {
     const live = action({ kind: 'overdue_monitoring', causeKey: overdueKey, cause: { dueOn: '2026-10-01', lastDone: '2026-07-01' } });
     const kept = planPatientActions(snapshot({ due: [due({ daysOverdue: 20 })], actions: [live] }), ctx());
-    expect(kept).toEqual({ creates: [], closes: [], refreshes: [], unchanged: 1 });
+    expect(kept).toEqual({ creates: [], closes: [], refreshes: [], unchanged: 1, skippedTooOld: { amber: 0, red: 0 } });
 
     const crossing = planPatientActions(snapshot({ due: [due({ daysOverdue: 40 })], actions: [live] }), ctx());
     expect(crossing.creates.map((c) => [c.kind, c.parent])).toEqual([['escalation', { id: live.id }]]);
@@ -158,7 +158,7 @@ describe('automatic closing', () => {
     ];
     for (const [items, reason] of cases) {
       const a = live();
-      expect(planPatientActions(snapshot({ due: items, actions: [a] }), ctx())).toEqual({ creates: [], closes: [{ actionId: a.id, reason }], refreshes: [], unchanged: 0 });
+      expect(planPatientActions(snapshot({ due: items, actions: [a] }), ctx())).toEqual({ creates: [], closes: [{ actionId: a.id, reason }], refreshes: [], unchanged: 0, skippedTooOld: { amber: 0, red: 0 } });
     }
   });
 

@@ -63,9 +63,10 @@ describe('INR on warfarin: target 2.5, range 2.0–3.0; urgent above 5.0 or more
     });
 
   it('an INR for a patient on none of the rules with INR thresholds is not rated against warfarin ranges', () => {
+    // Was "green" with "no threshold is configured": green must mean a threshold judged the value (issue 11).
     const evaluation = flagOf('inr', 1.1, ['lithium']);
-    expect(evaluation.flag).toBe('green');
-    expect(evaluation.reason).toMatch(/no threshold/);
+    expect(evaluation.flag).toBe('not_rated');
+    expect(evaluation.reason).toMatch(/not rated, because no threshold for inr applies to lithium/);
   });
 });
 
@@ -90,9 +91,12 @@ describe('trends against earlier results', () => {
     expect(flagOf('creatinine', 104, ['methotrexate'], history).flag).toBe('green');
   });
 
-  it('ignores a baseline older than 12 months', () => {
+  it('ignores a baseline older than 12 months: with nothing to compare and no threshold, the result is not rated', () => {
+    // Was "green": nothing judged the value, so it is "not rated" (issue 11).
     const history = [{ value: 80, takenOn: '2025-06-14' }];
-    expect(flagOf('creatinine', 120, ['methotrexate'], history).flag).toBe('green');
+    const evaluation = flagOf('creatinine', 120, ['methotrexate'], history);
+    expect(evaluation.flag).toBe('not_rated');
+    expect(evaluation.reason).toMatch(/no earlier result to check the trend against/);
   });
 
   it('three successive rising lithium levels are amber even inside the range', () => {

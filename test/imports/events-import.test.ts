@@ -126,7 +126,8 @@ describeEachEngine('importEvents', (getDb) => {
     expect(report).toContain(`${label} line 4, column unit: a unit is required for creatinine (for example µmol/L)`);
     expect(report).toContain(`${label} line 6, column value: outcome dna takes no value; leave value blank, or use outcome result`);
     expect(report).toContain(`${label} line 7, column taken_on: 2025-07-01 is in the future (today is ${TODAY})`);
-    expect(report).toContain(`${label} line 8, column value: "abc" is not a number`);
+    // A refused value now names the analyte's plausible range (issue 11).
+    expect(report).toContain(`${label} line 8, column value: "abc" is not a number; the plausible range for alt is 0 to 50000 U/L`);
     expect(report).toContain(`${label} line 8, column taken_on: "2025-02-30" is not a real date`);
     expect(result.problems.find((p) => p.line === 5)?.message).toMatch(/unit "mmol\/mol" is not valid for creatinine/);
     expect(await eventCount(db)).toBe(before);

@@ -41,6 +41,8 @@ export interface TestDatabase {
   engine: EngineName;
   /** PostgreSQL only: URL of this file's private database (password included; do not log it). */
   url?: string;
+  /** PGlite only: the client itself, so a test can close it under the code (a lost connection). */
+  pglite?: PGlite;
   /** Closes the connection; on PostgreSQL also drops the database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -62,7 +64,7 @@ async function createPgliteDatabase(): Promise<TestDatabase> {
   const pg = await PGlite.create({ loadDataDir: new Blob([tarball]) });
   const db = drizzle(pg, { schema }) as unknown as Database; // same cast as src/db/client.ts
   let closing: Promise<void> | undefined;
-  return { db, engine: 'pglite', close: () => (closing ??= pg.close()) };
+  return { db, engine: 'pglite', pglite: pg, close: () => (closing ??= pg.closed ? Promise.resolve() : pg.close()) };
 }
 
 async function createPostgresDatabase(): Promise<TestDatabase> {
@@ -87,6 +89,57 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
     db: opened.db,
     engine: 'postgres',
     url: url.toString(),
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await opened.close();
+        } finally {
+          await dropDatabase(adminUrl, name);
+        }
+      })()),
+  };
+}
+
+/** The login role `.ci/run` creates for the service (password = name), unless TEST_SERVICE_ROLE names another. */
+export const TEST_SERVICE_ROLE = process.env.TEST_SERVICE_ROLE ?? 'closedloop_app';
+
+export interface TwoRoleDatabase extends TestDatabase {
+  /** The service's URL (TEST_SERVICE_ROLE); `db` is connected with it. */
+  url: string;
+  /** The owner's URL (TEST_DATABASE_URL's role, which created the database and owns its tables). */
+  ownerUrl: string;
+}
+
+/**
+ * PostgreSQL only: a fresh database set up as production does with two roles. It is created by
+ * TEST_DATABASE_URL's role, which then migrates and grants as the owner; `db` is the service's
+ * connection, as TEST_SERVICE_ROLE.
+ */
+export async function createTwoRoleDatabase(): Promise<TwoRoleDatabase> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('a two-role database needs TEST_DATABASE_URL');
+  const name = `t_${crypto.randomBytes(6).toString('hex')}`;
+  await withAdmin(adminUrl, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
+  const owner = new URL(adminUrl);
+  owner.pathname = `/${name}`;
+  const service = new URL(owner);
+  service.username = TEST_SERVICE_ROLE;
+  service.password = TEST_SERVICE_ROLE;
+  let handle: DatabaseHandle;
+  try {
+    handle = await openDatabase({ url: service.toString(), ownerUrl: owner.toString() });
+  } catch (err) {
+    await dropDatabase(adminUrl, name).catch(() => {});
+    throw new Error(
+      `Could not open a two-role test database as "${TEST_SERVICE_ROLE}": ${(err as Error).message}\n` +
+        `The service role must exist: as a superuser, CREATE ROLE ${TEST_SERVICE_ROLE} LOGIN PASSWORD '${TEST_SERVICE_ROLE}' (.ci/run does).`,
+      { cause: err },
+    );
+  }
+  const opened = handle;
+  let closing: Promise<void> | undefined;
+  return {
+    db: opened.db, engine: 'postgres', url: service.toString(), ownerUrl: owner.toString(),
     close: () =>
       (closing ??= (async () => {
         try {

@@ -48,14 +48,24 @@ describe.each(engines)('closedloop sync [%s]', (engine) => {
     const before = await count();
     const { code, out } = await run('sync');
     expect(code).toBe(0);
-    expect(out).toMatch(/^Actions as of 2026-11-22: none created, 0 closed automatically, \d+ open unchanged; 10 patients checked in \d+\.\d s\.$/);
+    expect(out).toMatch(/^Actions as of 2026-11-22: none created, 0 closed automatically, \d+ open unchanged; 10 patients checked in \d+\.\d s\./);
+    // The demo's amber results older than the look-back are counted, not dropped silently (issue 11).
+    expect(out).toMatch(/Not raised, older than the 14-day look-back \(RESULT_LOOKBACK_DAYS\): \d+ amber and 0 red result\(s\)/);
     expect(await count()).toBe(before);
   });
 
-  it('sync --as-of a later date raises what has become overdue since', async () => {
-    const { code, out } = await run('sync', '--as-of', '2027-03-01');
-    expect(code).toBe(0);
-    expect(out).toMatch(/^Actions as of 2027-03-01: \d+ created/);
+  it('sync --as-of a future date is refused and writes nothing; with --dry-run it shows what would change', async () => {
+    // Was: a future --as-of wrote real actions staff would then work (issue 11).
+    const before = await count();
+    const refused = await run('sync', '--as-of', '2027-03-01');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/--as-of 2027-03-01 is in the future \(today is 2026-11-22\).*--dry-run/);
+    expect(await count()).toBe(before);
+    const preview = await run('sync', '--as-of', '2027-03-01', '--dry-run');
+    expect(preview.code).toBe(0);
+    expect(preview.out).toMatch(/^Dry run, nothing written\. A sync as of 2027-03-01 would open \d+ new actions \(.*overdue monitoring.*\)/);
+    expect(preview.out).toMatch(/\n {2}would open: DEMO-\d{3} Overdue monitoring/);
+    expect(await count()).toBe(before);
   });
 
   it.each([

@@ -8,6 +8,7 @@ describe('workflow configuration', () => {
     expect(defaultWorkflowConfig).toEqual({
       redReviewHours: 4, amberReviewDays: 3, routineReviewDays: 7, overdueActionDays: 7, overdueEscalationDays: 28,
       dnaRebookDays: 7, dnaRepeatWindowDays: 90, reconciliationHours: 72, resultLookbackDays: 14, recheckAfterDays: 28,
+      bookingMaxDays: 90, waiverMaxMonths: 12,
     });
     expect(loadWorkflowConfig({})).toEqual({ ok: true, value: defaultWorkflowConfig });
   });

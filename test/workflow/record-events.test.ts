@@ -135,7 +135,8 @@ describeEachEngine('recording events from chat', (getDb, engine) => {
       [{ patientRef: 'REC-100', test: 'lithum', value: 1, unit: 'mmol/L', takenOn: '2026-11-22' }, 'TEST.UNKNOWN', /"lithum" is not a test I know. Use one of: .*lithium_level/],
       [{ patientRef: 'REC-100', test: 'lithium_level', value: 1, unit: 'mg', takenOn: '2026-11-22' }, 'UNIT.INVALID', /unit "mg" is not valid for lithium_level.*result REC-100 lithium_level 1 mmol\/L/],
       [{ patientRef: 'REC-100', test: 'fbc', value: 1, takenOn: '2026-11-22' }, 'TEST.TAKES_NO_VALUE', /fbc is a panel/],
-      [{ patientRef: 'REC-100', test: 'lithium_level', value: 1, unit: 'mmol/L', takenOn: '2026-11-23' }, 'DATE.INVALID', /2026-11-23 is in the future \(today is 2026-11-22\)/],
+      // A sample date outside its range is DATE.OUT_OF_RANGE, naming the range (issue 11).
+      [{ patientRef: 'REC-100', test: 'lithium_level', value: 1, unit: 'mmol/L', takenOn: '2026-11-23' }, 'DATE.OUT_OF_RANGE', /2026-11-23 is in the future: a sample date must be from 2019-10-03 \(90 days before the first prescription, 2020-01-01\) to 2026-11-22 \(today\)/],
       [{ patientRef: 'REC-100', test: 'lithium_level', value: 1, unit: 'mmol/L', takenOn: '2026-02-30' }, 'DATE.INVALID', /not a real date/],
     ])('result %j → %s', async (input, code, message) => {
       const recorded = await recordResult(getDb(), rules, input, actor, NOW, defaultWorkflowConfig);

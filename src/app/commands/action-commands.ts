@@ -70,7 +70,7 @@ function changeEffect(ctx: CommandContext, action: ActionRecord, effect: Effect)
 /** The state machine's decision on the action as read, with its effects as the writes they call for. */
 function decideWith(ctx: CommandContext, command: ActionCommand): DecideChange {
   return (action) => {
-    const decision = decide(action, command, ctx.member, ctx.now, action.timeZone);
+    const decision = decide(action, command, ctx.member, ctx.now, action.timeZone, ctx.deps.workflow);
     if (!decision.ok) return decision;
     const { patch, auditVerb, reason, effects } = decision.value;
     return ok({ patch, auditVerb, reason, effects: effects.map((effect) => changeEffect(ctx, action, effect)) });

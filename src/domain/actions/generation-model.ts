@@ -4,7 +4,7 @@
  */
 import type { IsoDate } from '../dates.js';
 import type { DueItem } from '../due.js';
-import type { Flag } from '../rules/schema.js';
+import type { Rating } from '../results.js';
 import type { TestKey } from '../test-keys.js';
 import type { ActionKind, ActionStatus, Priority, Role } from './kinds.js';
 
@@ -26,7 +26,11 @@ export interface GenerationSettings {
   dnaRepeatWindowDays: number;
   /** Medicines reconciliation is due this many hours after the start of the discharge day (48–72). */
   reconciliationHours: number;
-  /** Results and missed tests older than this when first seen open no actions (history imports). */
+  /**
+   * Amber results and missed tests older than this when first seen open no actions (history
+   * imports). A red result opens its review whatever its age, unless a later result of the same
+   * test has superseded it.
+   */
   resultLookbackDays: number;
   /** After a declined or unable-to-contact outcome, an overdue test is chased again after this many days. */
   recheckAfterDays: number;
@@ -52,7 +56,7 @@ export interface ResultFact {
   value: number;
   unit: string;
   takenOn: IsoDate;
-  flag: Flag;
+  flag: Rating;
   reason: string;
   signOff: boolean;
 }
@@ -73,6 +77,10 @@ export interface PatientSnapshot {
   due: DueItem[];
   /** Latest date each requirement was done, as of `asOf`. */
   lastDone: Partial<Record<TestKey, IsoDate>>;
+  /**
+   * Results within the look-back (and any just recorded), plus the latest result of each test
+   * when that is older than the look-back: a red one still needs its review.
+   */
   results: ResultFact[];
   /** Missed tests, reaching back far enough to count repeats within the repeat window. */
   dnas: DnaFact[];
@@ -134,10 +142,18 @@ export interface PlannedRefresh {
   cause: Record<string, unknown>;
 }
 
+/** Amber and red results older than the look-back that opened nothing, counted so none is dropped silently. */
+export interface SkippedResults {
+  amber: number;
+  red: number;
+}
+
 export interface PatientPlan {
   creates: PlannedAction[];
   closes: PlannedClose[];
   refreshes: PlannedRefresh[];
   /** Live actions kept as they are. */
   unchanged: number;
+  /** Results not raised because they are older than the look-back (never reviewed before). */
+  skippedTooOld: SkippedResults;
 }

@@ -14,7 +14,7 @@ import type { MonitoringRule, RuleSet } from '../rules/schema.js';
 import { requirementKeyOf, type TestKey } from '../test-keys.js';
 import { actionRef, type ActionKind, type ActionStatus, type Priority, type Role } from './kinds.js';
 import type {
-  ExistingAction, GenerationContext, ParentRef, PatientPlan, PatientSnapshot, PlannedAction, PlannedClose, PlannedRefresh,
+  ExistingAction, GenerationContext, ParentRef, PatientPlan, PatientSnapshot, PlannedAction, PlannedClose, PlannedRefresh, ResultFact,
 } from './generation-model.js';
 
 export type * from './generation-model.js';
@@ -194,12 +194,24 @@ export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationCon
     }, 'amber', after(now, settings.amberReviewDays * DAY), { assignedRole: 'duty_lead', parent });
   }
 
-  // Results to review: amber and red, and every result of a test that needs sign-off.
+  // Results to review: amber and red, and every result of a test that needs sign-off. Past the
+  // look-back only a red result is raised, and only while no later result of its test exists:
+  // importing history stays quiet, but a red result is never dropped because it is old.
+  const skippedTooOld = { amber: 0, red: 0 };
+  const latest = latestResultByTest(snapshot.results, asOf);
   for (const r of snapshot.results) {
-    if (!included(r.eventId, r.takenOn) || (r.flag === 'green' && !r.signOff)) continue;
     const key = causeKeys.result(r.eventId);
+    if (!included(r.eventId, r.takenOn)) {
+      const superseded = latest.get(r.test) !== r;
+      const raise = r.flag === 'red' && !superseded && r.takenOn <= asOf;
+      if (!raise) {
+        if ((r.flag === 'red' || r.flag === 'amber') && r.takenOn <= asOf && !used(key)) skippedTooOld[r.flag] += 1;
+        continue;
+      }
+    }
+    if ((r.flag === 'green' || r.flag === 'not_rated') && !r.signOff) continue;
     if (used(key)) continue;
-    const priority: Priority = r.flag === 'green' ? 'routine' : r.flag;
+    const priority: Priority = r.flag === 'green' || r.flag === 'not_rated' ? 'routine' : r.flag;
     const dueAt = after(now, r.flag === 'red' ? settings.redReviewHours * HOUR
       : r.flag === 'amber' ? settings.amberReviewDays * DAY : settings.routineReviewDays * DAY);
     const cause = { test: r.test, value: r.value, unit: r.unit, takenOn: r.takenOn, flag: r.flag, reason: r.reason, ...(r.signOff ? { signOff: true } : {}) };
@@ -282,5 +294,16 @@ export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationCon
   }
   for (const [actionId, reason] of closedHere) closes.push({ actionId, reason });
   const live = snapshot.actions.filter((a) => LIVE.has(a.status)).length;
-  return { creates, closes, refreshes, unchanged: live - closes.length };
+  return { creates, closes, refreshes, unchanged: live - closes.length, skippedTooOld };
+}
+
+/** The newest result of each test up to `asOf` (by date, then by recording order). */
+function latestResultByTest(results: readonly ResultFact[], asOf: IsoDate): Map<TestKey, ResultFact> {
+  const latest = new Map<TestKey, ResultFact>();
+  for (const r of results) {
+    if (r.takenOn > asOf) continue;
+    const seen = latest.get(r.test);
+    if (!seen || r.takenOn > seen.takenOn || (r.takenOn === seen.takenOn && r.eventId > seen.eventId)) latest.set(r.test, r);
+  }
+  return latest;
 }

@@ -52,7 +52,8 @@ export const OUTCOMES: Record<ActionKind, Record<string, OutcomeSpec>> = {
   overdue_monitoring: {
     test_booked: { summary: 'test booked (give the date)', date: 'booked_for' },
     declined: { summary: 'patient declined the test (give the reason)', note: true },
-    not_required: { summary: 'not required until a date (give the date and reason; creates a waiver)', date: 'waive_until', note: true, effect: 'create_waiver' },
+    // A waiver stops the monitoring a prescriber asked for: a clinical decision, not a chasing one.
+    not_required: { summary: 'not required until a date: a clinical sign-off (give the end date and reason; creates a waiver)', date: 'waive_until', note: true, clinical: true, effect: 'create_waiver' },
     unable_to_contact: { summary: 'could not reach the patient (attempts=N, at least 2, and what was tried)', minAttempts: 2, note: true },
   },
   result_review: {

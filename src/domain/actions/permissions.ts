@@ -3,8 +3,8 @@
  * permission-matrix test. Team scoping is separate and absolute: nobody acts on another team's
  * actions, whatever their roles.
  *
- * Clinical sign-off (closing a result review or reconciliation with a clinical outcome, deciding
- * after repeated missed tests) is limited to pharmacists and prescribers; a GP is the prescriber
+ * Clinical sign-off (closing a result review or reconciliation with a clinical outcome, waiving an
+ * overdue test, deciding after repeated missed tests) is limited to pharmacists and prescribers; a GP is the prescriber
  * in primary care, so `gp` counts as one. Technicians chase tests; duty leads and managers may
  * reassign anything in their team; admins bind channels and link identities but make no clinical
  * decisions.
@@ -25,7 +25,9 @@ export const WORK_ROLES: Record<ActionKind, readonly Role[]> = {
 
 /** Roles that may close with an outcome marked `clinical` in OUTCOMES. */
 export const CLINICAL_ROLES: Record<ActionKind, readonly Role[]> = {
-  overdue_monitoring: [],
+  // Waiving a test (not_required) is a clinical sign-off; among those who work overdue tests, only
+  // the pharmacist may give it (a technician is refused and told to hand it to one).
+  overdue_monitoring: ['pharmacist', ...PRESCRIBERS],
   result_review: ['pharmacist', ...PRESCRIBERS],
   dna_followup: [],
   reconciliation: ['pharmacist', ...PRESCRIBERS],

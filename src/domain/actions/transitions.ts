@@ -9,7 +9,7 @@
  *   handoff to a person: ▶ claimed by them; to a role: ▶ open for that role
  *   escalate and note change nothing here: escalate opens a new escalation action.
  */
-import { zoneFormat, type IsoDate } from '../dates.js';
+import { addDays, addMonths, todayIn, zoneFormat, type IsoDate } from '../dates.js';
 import { fail, ok, type Outcome } from '../outcome.js';
 import { OUTCOMES, actionRef, outcomesFor, type ActionKind, type ActionStatus, type Priority, type ReasonableAdjustment, type Role } from './kinds.js';
 import { CLINICAL_ROLES, TEAM_PERMISSIONS, WORK_ROLES, describeRoles, mayDecideClinically, mayInTeam, mayWork } from './permissions.js';
@@ -72,8 +72,43 @@ export interface Decision {
 
 export type TransitionError =
   | 'ACTION.OTHER_TEAM' | 'AUTH.FORBIDDEN' | 'ACTION.ALREADY_CLAIMED' | 'ACTION.ALREADY_YOURS' | 'ACTION.NOT_CLAIMED'
-  | 'ACTION.NOT_YOURS' | 'ACTION.FINISHED' | 'OUTCOME.UNKNOWN' | 'OUTCOME.DETAIL_MISSING' | 'HANDOFF.TARGET_CANNOT_WORK'
-  | 'HANDOFF.TARGET_OTHER_TEAM' | 'HANDOFF.SAME_PERSON' | 'ESCALATION.TOP';
+  | 'ACTION.NOT_YOURS' | 'ACTION.FINISHED' | 'OUTCOME.UNKNOWN' | 'OUTCOME.DETAIL_MISSING' | 'DATE.OUT_OF_RANGE'
+  | 'HANDOFF.TARGET_CANNOT_WORK' | 'HANDOFF.TARGET_OTHER_TEAM' | 'HANDOFF.SAME_PERSON' | 'ESCALATION.TOP';
+
+/**
+ * How far ahead an outcome's date may be. An outcome stops the chasing until its date (a booked
+ * test until a week after it, a waiver until it ends), so an unbounded date (2099) would silence
+ * an overdue test for decades, and a past one would cover nothing. Loaded and validated with the
+ * workflow settings (src/config/workflow.ts).
+ */
+export interface OutcomeDateLimits {
+  /** A booked test (test_booked, repeat_test_booked, rebooked) is booked for today up to this many days ahead. */
+  bookingMaxDays: number;
+  /** A waiver (not_required) runs from today for at most this many calendar months. */
+  waiverMaxMonths: number;
+}
+
+/**
+ * Local defaults: 90 days covers the longest routine monitoring interval (3-monthly) that a
+ * booking should fall within; 12 months is the usual annual review after which a waiver must be
+ * reconsidered.
+ */
+export const DEFAULT_OUTCOME_DATE_LIMITS: Readonly<OutcomeDateLimits> = Object.freeze({ bookingMaxDays: 90, waiverMaxMonths: 12 });
+
+/** The dates an outcome's date may take, inclusive, in the team's days. */
+export function outcomeDateRange(kind: 'booked_for' | 'waive_until', today: IsoDate, limits: OutcomeDateLimits): { from: IsoDate; to: IsoDate } {
+  return { from: today, to: kind === 'waive_until' ? addMonths(today, limits.waiverMaxMonths) : addDays(today, limits.bookingMaxDays) };
+}
+
+function checkOutcomeDate(kind: 'booked_for' | 'waive_until', date: IsoDate, usage: string, today: IsoDate, limits: OutcomeDateLimits):
+  Outcome<IsoDate, 'DATE.OUT_OF_RANGE'> {
+  const { from, to } = outcomeDateRange(kind, today, limits);
+  if (date >= from && date <= to) return ok(date);
+  const allowed = kind === 'waive_until'
+    ? `A waiver runs from ${from} (today) to at most ${to} (${limits.waiverMaxMonths} months); give the date it ends in that range, and review it again then`
+    : `A test is booked for ${from} (today) to ${to} (${limits.bookingMaxDays} days ahead); give the booked date in that range`;
+  return fail('DATE.OUT_OF_RANGE', `${date} is outside the allowed dates. ${allowed}. Type: ${usage}`, 'date');
+}
 
 /** Who an escalation goes to next. An escalation held by a role moves one step up the chain. */
 export const ESCALATION_CHAIN: readonly Role[] = ['duty_lead', 'prescriber', 'manager'];
@@ -94,7 +129,7 @@ export function clockTime(at: Date, timeZone: string): string {
 
 const kindLabel = (kind: ActionKind) => kind.replace(/_/g, ' ');
 
-function checkOutcome(action: ActionSnapshot, command: Extract<ActionCommand, { verb: 'close' }>, actor: Actor):
+function checkOutcome(action: ActionSnapshot, command: Extract<ActionCommand, { verb: 'close' }>, actor: Actor, today: IsoDate, limits: OutcomeDateLimits):
   Outcome<{ detail: Record<string, unknown>; effects: Effect[] }, TransitionError> {
   const spec = OUTCOMES[action.kind][command.outcome];
   const ref = actionRef(action.id);
@@ -110,6 +145,10 @@ function checkOutcome(action: ActionSnapshot, command: Extract<ActionCommand, { 
   if (spec.minAttempts && (command.attempts ?? 0) < spec.minAttempts) return missing(`at least ${spec.minAttempts} recorded contact attempts`, 'attempts');
   if (spec.adjustments && !command.adjustments?.length) return missing('the reasonable adjustments offered', 'adjustments');
   if (spec.note && !command.note?.trim()) return missing('a note', 'note');
+  if (spec.date && command.date) {
+    const inRange = checkOutcomeDate(spec.date, command.date, usage, today, limits);
+    if (!inRange.ok) return inRange;
+  }
   const detail: Record<string, unknown> = {};
   if (command.date) detail[spec.date ?? 'date'] = command.date;
   if (command.attempts !== undefined) detail.attempts = command.attempts;
@@ -121,8 +160,8 @@ function checkOutcome(action: ActionSnapshot, command: Extract<ActionCommand, { 
   return ok({ detail, effects });
 }
 
-export function decide(action: ActionSnapshot, command: ActionCommand, actor: Actor, now: Date, timeZone: string):
-  Outcome<Decision, TransitionError> {
+export function decide(action: ActionSnapshot, command: ActionCommand, actor: Actor, now: Date, timeZone: string,
+  limits: OutcomeDateLimits = DEFAULT_OUTCOME_DATE_LIMITS): Outcome<Decision, TransitionError> {
   const ref = actionRef(action.id);
   if (!actor.teamIds.includes(action.teamId)) {
     return fail('ACTION.OTHER_TEAM', `${ref} belongs to another team. You can act on your own team's actions: type "mine" or "list".`);
@@ -165,7 +204,7 @@ export function decide(action: ActionSnapshot, command: ActionCommand, actor: Ac
       if (finished) return fail('ACTION.FINISHED', `${ref} is already ${action.status}.`);
       if (heldByOther && !canReassign) return alreadyClaimed();
       if (!canWork && !(canReassign && heldByOther)) return workHint();
-      const checked = checkOutcome(action, command, actor);
+      const checked = checkOutcome(action, command, actor, todayIn(timeZone, now), limits);
       if (!checked.ok) return checked;
       return ok({
         patch: {
