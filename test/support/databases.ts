@@ -67,15 +67,20 @@ async function createPgliteDatabase(): Promise<TestDatabase> {
   return { db, engine: 'pglite', pglite: pg, close: () => (closing ??= pg.closed ? Promise.resolve() : pg.close()) };
 }
 
-async function createPostgresDatabase(): Promise<TestDatabase> {
+/** A new, empty database on TEST_DATABASE_URL's server, and its URL as that role. */
+async function createEmptyPostgresDatabase(what: string): Promise<{ adminUrl: string; name: string; url: URL }> {
   const adminUrl = process.env.TEST_DATABASE_URL;
-  if (!adminUrl) throw new Error('engine "postgres" needs TEST_DATABASE_URL');
+  if (!adminUrl) throw new Error(`${what} needs TEST_DATABASE_URL`);
   // Lower-case hex only, so the name needs no quoting rules beyond the quotes we add anyway.
   const name = `t_${crypto.randomBytes(6).toString('hex')}`;
   await withAdmin(adminUrl, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
-
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
+  return { adminUrl, name, url };
+}
+
+async function createPostgresDatabase(): Promise<TestDatabase> {
+  const { adminUrl, name, url } = await createEmptyPostgresDatabase('engine "postgres"');
   let handle: DatabaseHandle;
   try {
     handle = await openDatabase({ url: url.toString() }); // migrates, like production startup
@@ -116,12 +121,7 @@ export interface TwoRoleDatabase extends TestDatabase {
  * connection, as TEST_SERVICE_ROLE.
  */
 export async function createTwoRoleDatabase(): Promise<TwoRoleDatabase> {
-  const adminUrl = process.env.TEST_DATABASE_URL;
-  if (!adminUrl) throw new Error('a two-role database needs TEST_DATABASE_URL');
-  const name = `t_${crypto.randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
-  const owner = new URL(adminUrl);
-  owner.pathname = `/${name}`;
+  const { adminUrl, name, url: owner } = await createEmptyPostgresDatabase('a two-role database');
   const service = new URL(owner);
   service.username = TEST_SERVICE_ROLE;
   service.password = TEST_SERVICE_ROLE;
