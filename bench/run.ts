@@ -8,7 +8,7 @@
  * semi-space made garbage collection the largest single cost of the due list. (The service keeps
  * a 16 MB one for short pauses: see scripts/start.mjs.)
  *
- * Options: --patients N (default 100000), --engines pglite,postgres, --suites register,claims,startup,slack,teams,outbox.
+ * Options: --patients N (default 100000), --engines pglite,postgres, --suites register,claims,startup,slack,teams,outbox,import.
  * PostgreSQL needs a role that may CREATE DATABASE: BENCH_DATABASE_URL, else TEST_DATABASE_URL,
  * else the CI test role.
  */
@@ -22,7 +22,7 @@ import { generateRegister } from './generate.js';
 const { values } = parseArgs({ options: {
   patients: { type: 'string', default: '100000' },
   engines: { type: 'string', default: 'postgres,pglite' },
-  suites: { type: 'string', default: 'register,claims,startup,slack,teams,outbox' },
+  suites: { type: 'string', default: 'register,claims,startup,slack,teams,outbox,import' },
   users: { type: 'string', default: '200' },
   seconds: { type: 'string', default: '10' },
 } });
@@ -133,9 +133,11 @@ if (suites.has('startup')) {
 
 // Slack acks (bench/slack.ts), Teams invokes (bench/teams.ts) and the outbox drain (bench/outbox.ts) print their own tables; without
 // PostgreSQL they say so and are skipped.
-for (const [suite, args] of [['slack', ['--seconds', values.seconds]], ['teams', ['--seconds', values.seconds]], ['outbox', []]] as const) {
+// The import suite (bench/import-memory.ts) measures a 200,000-row register import's peak memory on each engine.
+for (const [suite, script, args] of [['slack', 'slack', ['--seconds', values.seconds]], ['teams', 'teams', ['--seconds', values.seconds]],
+  ['outbox', 'outbox', []], ['import', 'import-memory', ['--engines', values.engines]]] as const) {
   if (!suites.has(suite)) continue;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', `bench/${suite}.ts`, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', `bench/${script}.ts`, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (child.status !== 0) {
     console.error(`${suite} bench failed (exit ${child.status}).`);
     process.exitCode = 1;
