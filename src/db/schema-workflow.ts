@@ -108,7 +108,7 @@ export const auditEvents = pgTable('audit_events', {
   actorName: text('actor_name').notNull(),
   /** e.g. "slack:T123:U456", "console:local:ana@example.nhs.uk", "scheduler". */
   identity: text('identity').notNull(),
-  via: text('via', { enum: ['slack', 'teams', 'console', 'scheduler', 'cli'] }).notNull(),
+  via: text('via', { enum: ['slack', 'teams', 'console', 'scheduler', 'cli', 'demo'] }).notNull(),
   channel: text('channel'),
   verb: text('verb').notNull(),
   entityType: text('entity_type').notNull(),
