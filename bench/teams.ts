@@ -24,10 +24,8 @@
  * Run by bench/run.ts (--suites teams), or alone: tsx bench/teams.ts [--seconds 10] [--users 50] [--think-ms 1000]
  * BENCH_PROFILE=1 also writes a CPU profile of each server process to .bench/profiles.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../src/db/client.js';
@@ -36,7 +34,8 @@ import type { FakeTeamsMember } from '../test/support/fake-connector.js';
 import type { ServerStats } from './slack-server.js';
 import type { ConnectorStats } from './teams-fake.js';
 import { driveInvokes, type InvokeDrive, type InvokeDriveOptions } from './teams-load.js';
-import { createBenchDatabase, ms, perSecond, postgresUnavailable, SERVICE_NODE_OPTIONS, verdict, type Latency } from './support.js';
+import { ask, start, stop, type Child } from './processes.js';
+import { createBenchDatabase, ms, perSecond, postgresUnavailable, verdict, type Latency } from './support.js';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' }, 'think-ms': { type: 'string', default: '1000' } } });
 /** As bench/slack.ts: the verdict is taken with people who read their replies; the stress row has no think time. */
@@ -108,54 +107,6 @@ function claimInvoke(serviceUrl: string, user: number, actionId: number): string
     channelData: { tenant: { id: TENANT_ID }, team: { id: '19:benchteam@thread.tacv2' }, channel: { id: channel }, source: { name: 'message' } },
     entities: [{ type: 'clientInfo', locale: 'en-GB', country: 'GB', platform: 'Web', timezone: 'Europe/London' }],
     value: { action: { type: 'Action.Execute', title: 'Claim', verb: 'claim', data: { c: 'claim', f: { actionId } } }, trigger: 'manual' },
-  });
-}
-
-interface Child { process: ChildProcess; ready: string; logs: Map<string, number>; otherOutput: string[] }
-
-/** Forks a bench process (under tsx, with the service's node options) and waits for its READY line. */
-async function start(script: string, args: string[]): Promise<Child> {
-  const profile = process.env.BENCH_PROFILE && script.endsWith('server.ts') ? ['--cpu-prof', '--cpu-prof-dir=.bench/profiles'] : [];
-  const child = fork(script, args, { execArgv: [...SERVICE_NODE_OPTIONS, '--import', 'tsx', ...profile], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  const logs = new Map<string, number>();
-  const otherOutput: string[] = [];
-  readline.createInterface({ input: child.stderr! }).on('line', (line) => {
-    let event: string | undefined;
-    try {
-      const parsed = JSON.parse(line) as { level?: string; event?: string };
-      event = `${parsed.level}:${parsed.event}`;
-    } catch { /* not a log line */ }
-    if (event) logs.set(event, (logs.get(event) ?? 0) + 1);
-    else if (otherOutput.length < 20) otherOutput.push(line);
-  });
-  const ready = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready:\n${otherOutput.join('\n')}`)));
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('READY ')) resolve(line.slice(6));
-    });
-  });
-  child.removeAllListeners('exit');
-  return { process: child, ready, logs, otherOutput };
-}
-
-function ask<T>(child: Child, message: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const died = (code: number | null) => reject(new Error(`a bench process exited (${code}) while asked "${message}":\n${child.otherOutput.join('\n')}`));
-    child.process.once('exit', died);
-    child.process.once('message', (reply) => {
-      child.process.off('exit', died);
-      resolve(reply as T);
-    });
-    child.process.send(message);
-  });
-}
-
-function stop(child: Child): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.process.exitCode !== null) return resolve();
-    const timer = setTimeout(() => child.process.kill('SIGKILL'), 10_000);
-    child.process.once('exit', () => { clearTimeout(timer); resolve(); });
-    child.process.send('stop');
   });
 }
 
