@@ -15,6 +15,16 @@ export const teams = pgTable('teams', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull().unique(),
   timeZone: text('time_zone').notNull().default('Europe/London'),
+  /**
+   * Digest and escalation settings (digest times, working days, bank holidays, limits), validated
+   * by `teamSettingsSchema` (src/domain/digest/settings.ts); `{}` means every default.
+   */
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  /**
+   * When the team's first daily digest was queued. Until then no automatic escalations are raised
+   * for it, so importing a register does not flood its channel before anyone has seen a digest.
+   */
+  firstDigestAt: timestamp('first_digest_at', { withTimezone: true }),
   createdAt: createdAt(),
 });
 

@@ -4,7 +4,9 @@
  *   schema-register  teams, patients, prescriptions, events, rule sets
  *   schema-workflow  staff, identities, channels, actions, audit trail
  *   schema-delivery  posted messages and the delivery outbox
+ *   schema-digest    digest runs, escalation sweep steps, chart images
  */
 export * from './schema-register.js';
 export * from './schema-workflow.js';
 export * from './schema-delivery.js';
+export * from './schema-digest.js';

@@ -49,8 +49,41 @@ export interface ViewLink {
   url: string;
 }
 
-/** What a view shows, so a posted copy can be found and re-rendered when its actions change. */
-export type ViewSubject = { kind: 'action'; actionId: number };
+/**
+ * What a view shows, so a posted copy can be found and re-rendered when its actions change: one
+ * action's card, or a digest run (src/db/schema-digest.ts), rebuilt from the register when sent
+ * and again whenever an action it shows changes.
+ */
+export type ViewSubject = { kind: 'action'; actionId: number } | { kind: 'digest'; runId: number };
+
+/**
+ * A chart shown with a view (the weekly digest's compliance chart). Stored in `chart_images` and
+ * served by the service at `url` (Teams fetches card images by URL; set PUBLIC_BASE_URL). `png`
+ * is attached only at delivery, in memory, for platforms that upload the image (Slack's
+ * files.uploadV2); it is never serialised into the outbox or a receipt.
+ */
+export interface ViewImage {
+  token: string;
+  /** What the chart shows, in words: the image's alt text and what screen readers read. */
+  alt: string;
+  title: string;
+  width: number;
+  height: number;
+  url?: string;
+  png?: Uint8Array;
+}
+
+/**
+ * A person the post should notify (the duty pharmacist on a red result, the duty lead on an
+ * escalation, the holder of a stale claim). `userId` is their account on the platform the view is
+ * delivered to, resolved at delivery from their linked identity; without one the name is shown
+ * as plain text, so nobody is silently left out.
+ */
+export interface ViewMention {
+  staffId: string;
+  name: string;
+  userId?: string;
+}
 
 export interface MessageView {
   title: string;
@@ -59,8 +92,11 @@ export interface MessageView {
   buttons?: ViewButton[];
   links?: ViewLink[];
   tone?: Tone;
-  /** Set on views that can be re-rendered from the database (an action card). */
+  /** Set on views that can be re-rendered from the database (an action card, a digest). */
   subject?: ViewSubject;
+  image?: ViewImage;
+  /** People to notify; adapters put platform mentions for them at the top of the message. */
+  mentions?: ViewMention[];
 }
 
 /** Most items any list view shows; the rest are counted in `more` with a hint to narrow the list. */

@@ -9,7 +9,8 @@
  *                                          src/config and src/logging. Storage only through the
  *                                          ports (src/app/ports.ts), which are types.
  *   stores    src/stores                   SQL behind the ports: the data layer, plus the port types
- *   data      src/db, src/workflow, src/audit, src/staff, src/register, src/imports
+ *   data      src/db, src/workflow, src/audit, src/staff, src/register, src/imports, src/digests,
+ *             src/reports, src/charts, src/schedule
  *                                          never the core, the stores, the entry points or adapters
  *   roots     src/main.ts, src/cli, src/create-core.ts, src/index.ts wire the layers together
  *   adapters  adapters/                    src/ only through src/index.ts
@@ -21,7 +22,7 @@ const packages = (...names: string[]) => (e: ImportEdge) => e.target === null &&
 const either = (...tests: Array<(e: ImportEdge) => boolean>) => (e: ImportEdge) => tests.some((test) => test(e));
 
 const PORTS = 'src/app/ports.ts';
-const DATA_LAYER = ['src/db', 'src/workflow', 'src/audit', 'src/staff', 'src/register', 'src/imports'];
+const DATA_LAYER = ['src/db', 'src/workflow', 'src/audit', 'src/staff', 'src/register', 'src/imports', 'src/digests', 'src/reports', 'src/charts', 'src/schedule'];
 const COMPOSITION_ROOTS = (file: string) => file === 'src/main.ts' || file.startsWith('src/cli/');
 
 export const RULES = {
