@@ -7,8 +7,9 @@ import { isIsoDate } from '../domain/dates.js';
 import type { DueItem } from '../domain/due.js';
 import { describeRule, listRules } from '../domain/rules/describe.js';
 import { importEvents } from '../imports/events-import.js';
-import { failureReport, type ImportSummary, type UpsertCounts } from '../imports/problems.js';
+import { failureReport, filesFailureReport, type ImportSummary, type UpsertCounts } from '../imports/problems.js';
 import { importRegister } from '../imports/register-import.js';
+import { importRegisterWithEvents } from '../imports/register-with-events.js';
 import { dueList } from '../register/due-list.js';
 import { resultsList } from '../register/results-list.js';
 import { RATING_LABEL } from '../views/ratings.js';
@@ -40,30 +41,48 @@ export const migrateCommand: CommandSpec = {
   },
 };
 
+const IMPORT_USAGE = 'Usage: closedloop import register FILE [--events FILE2] | closedloop import events FILE\nSee docs/import-formats.md for the columns.';
+
 export const importCommand: CommandSpec = {
   ...commandInfo('import'),
-  options: {},
-  async run(ctx, { positionals }) {
-    const [kind, file] = positionals;
-    if ((kind !== 'register' && kind !== 'events') || !file) {
-      ctx.io.err('Usage: closedloop import register FILE | closedloop import events FILE\nSee docs/import-formats.md for the columns.');
+  options: { events: { type: 'string' } },
+  async run(ctx, { positionals, values }) {
+    const [kind, file, ...extra] = positionals;
+    const eventsFile = typeof values.events === 'string' ? values.events : undefined;
+    if ((kind !== 'register' && kind !== 'events') || !file || extra.length > 0 || (kind === 'events' && values.events !== undefined) || eventsFile === '') {
+      ctx.io.err(IMPORT_USAGE);
       return 2;
     }
     const ruleSet = requireRules(ctx);
     if (!ruleSet) return 1;
     const { db } = await ctx.database();
     const label = path.basename(file);
-    const onProgress = progressPrinter(ctx.io, label);
     const started = Date.now();
-    const result = kind === 'register'
-      ? await importRegister(db, file, { ruleSet, today: ctx.today(), onProgress })
-      : await importEvents(db, file, { today: ctx.today(), baselineWindowDays: ruleSet.baselineWindowDays, onProgress });
-    if (!result.ok) {
-      ctx.io.err(failureReport(result, label).join('\n'));
-      return 1;
+    const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+    if (eventsFile !== undefined) {
+      // One transaction for both files, then one sync (src/imports/register-with-events.ts).
+      const eventsLabel = path.basename(eventsFile);
+      const both = await importRegisterWithEvents(db, file, eventsFile, {
+        ruleSet, today: ctx.today(), onRegisterProgress: progressPrinter(ctx.io, label), onEventsProgress: progressPrinter(ctx.io, eventsLabel),
+      });
+      if (!both.ok) {
+        ctx.io.err(filesFailureReport(both.failures, both.unchecked, [label, eventsLabel]).join('\n'));
+        return 1;
+      }
+      ctx.io.out(`${label}: ${describeSummary(both.register)}.`);
+      ctx.io.out(`${eventsLabel}: ${describeSummary(both.events)}.`);
+      ctx.io.out(`Both files imported in one transaction in ${seconds()} s.`);
+    } else {
+      const onProgress = progressPrinter(ctx.io, label);
+      const result = kind === 'register'
+        ? await importRegister(db, file, { ruleSet, today: ctx.today(), onProgress })
+        : await importEvents(db, file, { today: ctx.today(), baselineWindowDays: ruleSet.baselineWindowDays, onProgress });
+      if (!result.ok) {
+        ctx.io.err(failureReport(result, label).join('\n'));
+        return 1;
+      }
+      ctx.io.out(`${label}: ${describeSummary(result.summary)} in ${seconds()} s.`);
     }
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    ctx.io.out(`${label}: ${describeSummary(result.summary)} in ${seconds} s.`);
     ctx.io.out(describeSyncSummary(await runSync(ctx, ruleSet, ctx.today())));
     return 0;
   },

@@ -10,6 +10,8 @@
  *   postgres.js prepares it once. The natural unique key makes re-importing a file a no-op.
  * The next batch is parsed while the previous one is being inserted (postgres.js pipelines on
  * the transaction's connection), which overlaps Node's parsing with PostgreSQL's index work.
+ * checkEvents and writeCheckedEvents are the two passes apart, so a register and its events can
+ * be checked first and then written in one transaction (register-with-events.ts).
  */
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -24,7 +26,7 @@ import { readResultValue } from '../domain/units.js';
 import { openCsv, rowCells, type ColumnIndex, type CsvRecord, type HeaderSpec } from './csv.js';
 import {
   failure, parseImportOptions, patientRefCellProblem, ProblemList, quote,
-  type EventsImportSummary, type ImportProgress, type ImportResult,
+  type EventsImportSummary, type ImportFailure, type ImportProgress, type ImportResult,
 } from './problems.js';
 
 export interface EventsImportOptions {
@@ -54,7 +56,8 @@ const DEFAULT_BASELINE_WINDOW_DAYS = 90;
 
 /** A register patient as the validator needs them: id, and the earliest date a result of theirs may have. */
 interface PatientEntry {
-  id: string;
+  /** Null for a patient in a register file being imported with these events: known once it is written. */
+  id: string | null;
   firstPrescription: string | null;
   earliestSample: string;
 }
@@ -71,24 +74,47 @@ interface EventRow {
 }
 
 /** Thrown inside the write transaction to roll it back when the file changed between passes. */
-class FileChangedError extends Error {}
+export class EventsFileChangedError extends Error {}
 
-export async function importEvents(db: Database, filePath: string, options: EventsImportOptions): Promise<ImportResult<EventsImportSummary>> {
+/** An events file that passed every check (pass 1), ready for pass 2. */
+export interface CheckedEvents {
+  label: string;
+  filePath: string;
+  rows: number;
+  batchSize: number;
+  validator: EventValidator;
+  progress: ImportProgress;
+}
+
+/**
+ * Pass 1: reads and checks the whole file against the register; writes nothing.
+ * `registerPatients` are the patients of a register file imported in the same transaction (not
+ * stored yet), by reference, with their earliest start date in that file.
+ */
+export async function checkEvents(db: Database, filePath: string, options: EventsImportOptions & { registerPatients?: ReadonlyMap<string, string | null> }):
+  Promise<{ ok: true; checked: CheckedEvents } | ImportFailure> {
   const { today, batchSize, maxProblems } = parseImportOptions(options);
   const label = path.basename(filePath);
   const progress = options.onProgress ?? (() => {});
 
   const patients = new Map<string, PatientEntry>();
   const bounds = { today, baselineWindowDays: options.baselineWindowDays ?? DEFAULT_BASELINE_WINDOW_DAYS };
+  const entry = (id: string | null, firstPrescription: string | null): PatientEntry => ({
+    id, firstPrescription, earliestSample: sampleDateRange({ ...bounds, firstPrescription }).from,
+  });
   for (const row of rowsOf<{ patient_ref: string; id: string; first_prescription: string | null }>(await db.execute(sql`SELECT p.patient_ref,
       p.id::text AS id, (SELECT min(r.start_date)::text FROM prescriptions r WHERE r.patient_id = p.id) AS first_prescription
     FROM patients p`))) {
-    const firstPrescription = row.first_prescription ?? null;
-    patients.set(row.patient_ref, { id: row.id, firstPrescription, earliestSample: sampleDateRange({ ...bounds, firstPrescription }).from });
+    patients.set(row.patient_ref, entry(row.id, row.first_prescription ?? null));
+  }
+  // A register import only adds prescriptions, so a patient's first one is the earlier of both.
+  for (const [ref, start] of options.registerPatients ?? []) {
+    const stored = patients.get(ref);
+    const first = [stored?.firstPrescription ?? null, start].filter((d): d is string => d !== null).sort()[0] ?? null;
+    patients.set(ref, entry(stored?.id ?? null, first));
   }
   const validator = new EventValidator(patients, bounds);
 
-  // Pass 1: validate everything, keep only the problems.
   const opened = await openCsv(filePath, label, COLUMNS);
   if (!opened.ok) return opened;
   const problems = new ProblemList(maxProblems);
@@ -105,54 +131,70 @@ export async function importEvents(db: Database, filePath: string, options: Even
   if (problems.total > 0) {
     return failure('IMPORT.INVALID_ROWS', `${label}: ${problems.badRowCount} of ${rows} row(s) have problems; nothing was imported`, problems.finish());
   }
+  return { ok: true, checked: { label, filePath, rows, batchSize, validator, progress } };
+}
 
-  // Pass 2: the same rows again, inserted in one transaction.
-  const reopened = await openCsv(filePath, label, COLUMNS);
-  if (!reopened.ok) return failure('IMPORT.INVALID_ROWS', `${label} changed while it was being imported; nothing was imported`, reopened.problems);
+/**
+ * Pass 2: the same rows again, inserted inside the caller's transaction; returns how many were
+ * new. Throws EventsFileChangedError (roll back) when the file no longer reads as it did.
+ */
+export async function writeCheckedEvents(tx: Transaction, checked: CheckedEvents): Promise<number> {
+  const { label, rows, batchSize, validator, progress } = checked;
+  await validator.resolvePendingIds(tx);
+  const reopened = await openCsv(checked.filePath, label, COLUMNS);
+  if (!reopened.ok) throw new EventsFileChangedError();
   const source = `import:${label}`;
-  try {
-    const inserted = await db.transaction(async (tx) => {
-      let written = 0;
-      let insertedCount = 0;
-      let pending: Promise<void> = Promise.resolve();
-      let batch: EventRow[] = [];
-      const flush = async () => {
-        const rowsToWrite = batch;
-        batch = [];
-        await pending;
-        const sent = insertBatch(tx, rowsToWrite, source).then((n) => {
-          insertedCount += n;
-          written += rowsToWrite.length;
-          progress(written, rows, 'writing');
-        });
-        sent.catch(() => {}); // handled when awaited; stops an unhandled-rejection crash meanwhile
-        pending = sent;
-      };
-      const recheck = new ProblemList(1);
-      try {
-        for await (const chunk of reopened.csv.rows) {
-          for (const record of chunk) {
-            const row = validator.check(record, reopened.csv.columns, reopened.csv.width, recheck);
-            if (row === null) throw new FileChangedError();
-            batch.push(row);
-            if (batch.length >= batchSize) await flush();
-          }
-        }
-        if (batch.length > 0) await flush();
-        await pending;
-      } finally {
-        // Never leave an insert in flight behind a rollback.
-        await pending.catch(() => {});
-      }
-      if (written !== rows) throw new FileChangedError();
-      return insertedCount;
+  let written = 0;
+  let insertedCount = 0;
+  let pending: Promise<void> = Promise.resolve();
+  let batch: EventRow[] = [];
+  const flush = async () => {
+    const rowsToWrite = batch;
+    batch = [];
+    await pending;
+    const sent = insertBatch(tx, rowsToWrite, source).then((n) => {
+      insertedCount += n;
+      written += rowsToWrite.length;
+      progress(written, rows, 'writing');
     });
+    sent.catch(() => {}); // handled when awaited; stops an unhandled-rejection crash meanwhile
+    pending = sent;
+  };
+  const recheck = new ProblemList(1);
+  try {
+    for await (const chunk of reopened.csv.rows) {
+      for (const record of chunk) {
+        const row = validator.check(record, reopened.csv.columns, reopened.csv.width, recheck);
+        if (row === null || row.patientId === null) throw new EventsFileChangedError();
+        batch.push({ ...row, patientId: row.patientId });
+        if (batch.length >= batchSize) await flush();
+      }
+    }
+    if (batch.length > 0) await flush();
+    await pending;
+  } finally {
+    // Never leave an insert in flight behind a rollback.
+    await pending.catch(() => {});
+  }
+  if (written !== rows) throw new EventsFileChangedError();
+  return insertedCount;
+}
+
+/** What a refused second pass reports. */
+export function fileChangedFailure(label: string): ImportFailure {
+  return failure('IMPORT.INVALID_ROWS', `${label} changed while it was being imported; nothing was imported, run the import again`);
+}
+
+export async function importEvents(db: Database, filePath: string, options: EventsImportOptions): Promise<ImportResult<EventsImportSummary>> {
+  const checked = await checkEvents(db, filePath, options);
+  if (!checked.ok) return checked;
+  try {
+    const inserted = await db.transaction((tx) => writeCheckedEvents(tx, checked.checked));
     await afterBulkLoad(db, inserted, options.analyzeAfterRows);
+    const { rows } = checked.checked;
     return { ok: true, summary: { kind: 'events', rows, inserted, alreadyPresent: rows - inserted } };
   } catch (err) {
-    if (err instanceof FileChangedError) {
-      return failure('IMPORT.INVALID_ROWS', `${label} changed while it was being imported; nothing was imported, run the import again`);
-    }
+    if (err instanceof EventsFileChangedError) return fileChangedFailure(checked.checked.label);
     throw err;
   }
 }
@@ -185,7 +227,7 @@ async function insertBatch(tx: Transaction, batch: EventRow[], source: string): 
  * Checks one row by hand rather than with zod: at 2M rows × 2 passes a schema parse per row is
  * the largest cost of the import. Lookups that repeat (test names, dates) are memoised.
  */
-class EventValidator {
+export class EventValidator {
   private readonly tests = new Map<string, TestKey | null>();
   private readonly dates = new Map<string, string | null>();
 
@@ -194,8 +236,23 @@ class EventValidator {
     private readonly bounds: { today: string; baselineWindowDays: number },
   ) {}
 
-  /** The row ready to insert, or null after adding its problems to `problems`. */
-  check(record: CsvRecord, col: ColumnIndex<Column>, width: number, problems: ProblemList): EventRow | null {
+  /**
+   * Fills in the ids of the patients that were pending (in a register written earlier in the
+   * same transaction). One query, for those patients only.
+   */
+  async resolvePendingIds(tx: Transaction): Promise<void> {
+    const pending = [...this.patients].filter(([, p]) => p.id === null).map(([ref]) => ref);
+    if (pending.length === 0) return;
+    const rows = rowsOf<{ patient_ref: string; id: string }>(await tx.execute(sql`SELECT patient_ref, id::text AS id
+      FROM patients WHERE patient_ref = ANY(${sql.param(pending)}::text[])`));
+    for (const row of rows) {
+      const entry = this.patients.get(row.patient_ref);
+      if (entry) entry.id = row.id;
+    }
+  }
+
+  /** The row ready to insert (its patient id null while pending), or null after adding its problems to `problems`. */
+  check(record: CsvRecord, col: ColumnIndex<Column>, width: number, problems: ProblemList): (Omit<EventRow, 'patientId'> & { patientId: string | null }) | null {
     const { line } = record;
     const cell = rowCells(record, col, width, (l, c, m) => problems.add(l, c, m));
     if (cell === null) return null;
@@ -203,11 +260,10 @@ class EventValidator {
 
     const ref = cell('patient_ref');
     const patient = ref === '' ? undefined : this.patients.get(ref);
-    const patientId = patient?.id;
     // A reference that cannot be one (src/domain/patient-ref.ts) is said to be so, not just missing.
-    const refProblem = patientId === undefined ? patientRefCellProblem(ref) : null;
+    const refProblem = patient === undefined ? patientRefCellProblem(ref) : null;
     if (refProblem !== null) problems.add(line, 'patient_ref', refProblem);
-    else if (patientId === undefined) problems.add(line, 'patient_ref', `${quote(ref)} is not in the register; import the register first or correct the reference`);
+    else if (patient === undefined) problems.add(line, 'patient_ref', `${quote(ref)} is not in the register; import the register first or correct the reference`);
 
     const rawTest = cell('test');
     const test = this.resolveTest(rawTest);
@@ -248,8 +304,8 @@ class EventValidator {
       problems.add(line, 'value', `outcome ${outcome} takes no value; leave value blank, or use outcome result`);
     }
 
-    if (problems.total > before || patientId === undefined || test === null) return null;
-    return { patientId, test, requirement: requirementKeyOf(test), outcome, value, unit, takenOn };
+    if (problems.total > before || patient === undefined || test === null) return null;
+    return { patientId: patient.id, test, requirement: requirementKeyOf(test), outcome, value, unit, takenOn };
   }
 
   private resolveTest(raw: string): TestKey | null {

@@ -122,10 +122,24 @@ const NEXT_STEP: Record<ImportErrorCode, string> = {
   'IMPORT.INVALID_ROWS': 'Correct the rows above and run the import again.',
 };
 
+function nextStep(result: ImportFailure): string {
+  return result.code === 'IMPORT.INVALID_ROWS' && result.problems.length === 0 ? 'Run the import again.' : NEXT_STEP[result.code];
+}
+
 /** The whole report of a refused import, line by line: the summary, each problem, and what to do next. */
 export function failureReport(result: ImportFailure, fileLabel: string): string[] {
-  const next = result.code === 'IMPORT.INVALID_ROWS' && result.problems.length === 0 ? 'Run the import again.' : NEXT_STEP[result.code];
-  return [result.message, ...formatProblems(result.problems, fileLabel), `Nothing was imported. ${next}`];
+  return [result.message, ...formatProblems(result.problems, fileLabel), `Nothing was imported. ${nextStep(result)}`];
+}
+
+/**
+ * The report of an import of several files together that was refused: each refused file's
+ * summary and problems, the files not checked, then one closing line for all of them.
+ */
+export function filesFailureReport(failures: readonly { file: string; failure: ImportFailure }[], unchecked: readonly string[], files: readonly string[]): string[] {
+  const lines = failures.flatMap(({ file, failure: f }) => [f.message, ...formatProblems(f.problems, file)]);
+  for (const file of unchecked) lines.push(`${file} was not checked: its rows name the register's patients, so it is checked once the register can be read.`);
+  const next = [...new Set(failures.map(({ failure: f }) => nextStep(f)))].join(' ');
+  return [...lines, `Nothing was imported from ${files.join(' or ')}. ${next}`];
 }
 
 /**

@@ -10,6 +10,8 @@
  * and stopping a drug is recorded with `stopped_on`, not by leaving the row out.
  *
  * A register is ~150k rows, so unlike events it is held in memory between the two steps.
+ * checkRegister and writeCheckedRegister are the two steps apart, for an import of a register and
+ * its events in one transaction (register-with-events.ts).
  */
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -23,7 +25,7 @@ import type { TestKey } from '../domain/test-keys.js';
 import { freeTextCell, openCsv, rowCells, type ColumnIndex, type CsvRecord, type HeaderSpec } from './csv.js';
 import {
   failure, parseImportOptions, patientRefCellProblem, ProblemList, quote,
-  type ImportProgress, type ImportResult, type RegisterImportSummary, type UpsertCounts,
+  type ImportFailure, type ImportProgress, type ImportResult, type RegisterImportSummary, type UpsertCounts,
 } from './problems.js';
 import { parseResponsibility } from './responsibility-spec.js';
 
@@ -58,21 +60,44 @@ interface PrescriptionPlan { line: number; ref: string; drug: string; startDate:
 interface ResponsibilityPlan { line: number; ref: string; drug: string; test: TestKey | '*'; orgType: OrgType; orgName: string | null; staff: string | null }
 
 /** Everything the file says, deduplicated by natural key. */
-interface Plan {
+export interface RegisterPlan {
   patients: Map<string, PatientPlan>;
   prescriptions: Map<string, PrescriptionPlan>;
   responsibilities: Map<string, ResponsibilityPlan>;
 }
 
-export async function importRegister(db: Database, filePath: string, options: RegisterImportOptions): Promise<ImportResult<RegisterImportSummary>> {
-  const { today, batchSize, maxProblems } = parseImportOptions(options);
+/** A register file that passed every check, ready to write. */
+export interface CheckedRegister {
+  label: string;
+  /** Data rows read. */
+  rows: number;
+  plan: RegisterPlan;
+  /** Rows per INSERT/UPDATE statement. */
+  batchSize: number;
+}
+
+export interface RegisterCheck {
+  result: { ok: true; checked: CheckedRegister } | ImportFailure;
+  /**
+   * Every patient the file names with a well-formed reference, with the earliest start_date of
+   * their valid rows (null when none is valid), even when other rows are refused: an events file
+   * imported with it (`import register FILE --events FILE2`) is checked against these patients,
+   * so its rows are not all reported as "not in the register" because of one bad register row.
+   */
+  patients: ReadonlyMap<string, string | null>;
+}
+
+/** Reads and checks the whole file; writes nothing. */
+export async function checkRegister(filePath: string, options: RegisterImportOptions): Promise<RegisterCheck> {
+  const { today, maxProblems, batchSize } = parseImportOptions(options);
   const label = path.basename(filePath);
   const progress = options.onProgress ?? (() => {});
+  const patients = new Map<string, string | null>();
   const opened = await openCsv(filePath, label, COLUMNS);
-  if (!opened.ok) return opened;
+  if (!opened.ok) return { result: opened, patients };
 
-  const validate = rowValidator(options.ruleSet, today);
-  const plan: Plan = { patients: new Map(), prescriptions: new Map(), responsibilities: new Map() };
+  const validate = rowValidator(options.ruleSet, today, patients);
+  const plan: RegisterPlan = { patients: new Map(), prescriptions: new Map(), responsibilities: new Map() };
   const problems = new ProblemList(maxProblems);
   let rows = 0;
   for await (const chunk of opened.csv.rows) {
@@ -84,17 +109,35 @@ export async function importRegister(db: Database, filePath: string, options: Re
     }
   }
   progress(rows, rows, 'validating');
-  if (rows === 0) return failure('IMPORT.EMPTY', `${label} has a header but no data rows`);
+  if (rows === 0) return { result: failure('IMPORT.EMPTY', `${label} has a header but no data rows`), patients };
   if (problems.total > 0) {
-    return failure('IMPORT.INVALID_ROWS', `${label}: ${problems.badRowCount} of ${rows} row(s) have problems; nothing was imported`, problems.finish());
+    return { result: failure('IMPORT.INVALID_ROWS', `${label}: ${problems.badRowCount} of ${rows} row(s) have problems; nothing was imported`, problems.finish()), patients };
   }
+  return { result: { ok: true, checked: { label, rows, plan, batchSize } }, patients };
+}
+
+/** Writes a checked register inside the caller's transaction; returns the counts. */
+export async function writeCheckedRegister(tx: Transaction, checked: CheckedRegister, onProgress?: ImportProgress):
+  Promise<Omit<RegisterImportSummary, 'kind'>> {
+  const { rows, plan } = checked;
+  const progress = onProgress ?? (() => {});
   // writePlan counts the patients, prescriptions and responsibilities it writes; reported as that
   // share of the file's rows, so the count is in rows like the validating pass, not their sum.
   const writing: ImportProgress = (done, total) => progress(total ? Math.round((rows * done) / total) : rows, rows, 'writing');
-  const summary = await db.transaction((tx) => writePlan(tx, plan, batchSize, writing));
-  const written = [summary.patients, summary.prescriptions, summary.responsibilities].reduce((n, c) => n + c.inserted + c.updated, 0);
-  await afterBulkLoad(db, written, options.analyzeAfterRows);
-  return { ok: true, summary: { kind: 'register', rows, ...summary } };
+  return { rows, ...await writePlan(tx, plan, checked.batchSize, writing) };
+}
+
+/** Register rows a summary says were inserted or updated: what decides whether to vacuum afterwards. */
+export function registerRowsWritten(summary: Omit<RegisterImportSummary, 'kind' | 'rows'>): number {
+  return [summary.patients, summary.prescriptions, summary.responsibilities].reduce((n, c) => n + c.inserted + c.updated, 0);
+}
+
+export async function importRegister(db: Database, filePath: string, options: RegisterImportOptions): Promise<ImportResult<RegisterImportSummary>> {
+  const { result } = await checkRegister(filePath, options);
+  if (!result.ok) return result;
+  const summary = await db.transaction((tx) => writeCheckedRegister(tx, result.checked, options.onProgress));
+  await afterBulkLoad(db, registerRowsWritten(summary), options.analyzeAfterRows);
+  return { ok: true, summary: { kind: 'register', ...summary } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +145,7 @@ export async function importRegister(db: Database, filePath: string, options: Re
 
 type Row = PatientPlan & Omit<PrescriptionPlan, 'ref' | 'line'> & { responsibilities: Omit<ResponsibilityPlan, 'line' | 'ref' | 'drug'>[] };
 
-function rowValidator(ruleSet: RuleSet, today: string) {
+function rowValidator(ruleSet: RuleSet, today: string, named: Map<string, string | null>) {
   const index = buildDrugIndex(ruleSet);
   const testsOfRule = new Map(ruleSet.rules.map((r) => [r.id, r.tests.map((t) => t.test as TestKey)]));
   return (record: CsvRecord, col: ColumnIndex<Column>, width: number, problems: ProblemList): Row | null => {
@@ -149,6 +192,10 @@ function rowValidator(ruleSet: RuleSet, today: string) {
     const drug = resolved?.drug ?? null;
 
     const startDate = date('start_date', true);
+    if (ref !== null) {
+      const earliest = named.get(ref) ?? null;
+      named.set(ref, startDate !== null && (earliest === null || startDate < earliest) ? startDate : earliest);
+    }
     const lastDoseChange = date('last_dose_change', false);
     const stoppedOn = date('stopped_on', false);
     if (startDate !== null && lastDoseChange !== null && lastDoseChange < startDate) problems.add(line, 'last_dose_change', `${lastDoseChange} is before start_date ${startDate}`);
@@ -178,7 +225,7 @@ function dateProblem(value: string): string | null {
 }
 
 /** Adds a valid row, or reports where it contradicts an earlier row about the same thing. */
-function addToPlan(plan: Plan, row: Row, problems: ProblemList): void {
+function addToPlan(plan: RegisterPlan, row: Row, problems: ProblemList): void {
   const { line, ref } = row;
   const patient = plan.patients.get(ref);
   if (patient === undefined) {
@@ -237,7 +284,7 @@ async function upsert<P, S extends { id: string }>(
   return { inserted: fresh.length, updated: altered.length, unchanged };
 }
 
-async function writePlan(tx: Transaction, plan: Plan, batchSize: number, progress: ImportProgress): Promise<Counts> {
+async function writePlan(tx: Transaction, plan: RegisterPlan, batchSize: number, progress: ImportProgress): Promise<Counts> {
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${REGISTER_IMPORT_LOCK}::bigint)`);
   const total = plan.patients.size + plan.prescriptions.size + plan.responsibilities.size;
   let done = 0;

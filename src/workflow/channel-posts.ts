@@ -39,3 +39,29 @@ export async function queueActionPosts(tx: Queryable, target: ChannelTarget, act
   }
   return ids;
 }
+
+/**
+ * Queues each action's card for every MDT channel of the action's team (inside the caller's
+ * transaction), with the same one-live-card rule per channel: a red result is shown to the team
+ * at once, wherever it came from (issue 9 §4). Managers' channels get digests, not cards, and a
+ * console binding has nothing to deliver to. One statement for the whole batch, so a sync
+ * raising many red results costs one round trip. Returns the outbox ids queued.
+ */
+export async function queueTeamChannelPosts(tx: Queryable, actionIds: readonly number[], correlationId: string): Promise<number[]> {
+  if (actionIds.length === 0) return [];
+  const rows = rowsOf<{ id: number | string }>(await tx.execute(sql`
+    INSERT INTO outbox (platform, tenant, channel_id, kind, subject, correlation_id)
+    SELECT t.platform, t.tenant, t.channel_id, 'post', t.subject, ${correlationId}
+    FROM (
+      SELECT c.platform, c.tenant, c.channel_id, a.id AS action_id, jsonb_build_object('kind', 'action', 'actionId', a.id) AS subject
+      FROM actions a JOIN channels c ON c.team_id = a.team_id AND c.purpose = 'mdt' AND c.platform <> 'console'
+      WHERE a.id = ANY(${sql.param([...actionIds])}::bigint[])
+    ) t
+    WHERE NOT EXISTS (SELECT 1 FROM message_actions ma JOIN messages m ON m.id = ma.message_row_id
+        WHERE ma.action_id = t.action_id AND m.platform = t.platform AND m.tenant = t.tenant AND m.channel_id = t.channel_id)
+      AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'post' AND o.status IN ('pending', 'sending')
+        AND o.platform = t.platform AND o.tenant = t.tenant AND o.channel_id = t.channel_id AND o.subject = t.subject)
+    ORDER BY t.action_id, t.platform, t.tenant, t.channel_id
+    RETURNING id`));
+  return rows.map((r) => Number(r.id));
+}

@@ -1,9 +1,9 @@
 /**
  * Generating one set of patients' actions inside the caller's transaction: load what the pure
  * planner needs (register state, recent results with their evaluation, missed tests, discharges,
- * the actions already there), plan, and write. Used by the sync (a batch of patients per
- * transaction) and by recording a result, missed test or discharge in chat (one patient, in the
- * same transaction as the event).
+ * the actions already there), plan, and write, queuing a red result's card for its team's MDT
+ * channels with it. Used by the sync (a batch of patients per transaction) and by recording a
+ * result, missed test or discharge in chat (one patient, in the same transaction as the event).
  */
 import { sql } from 'drizzle-orm';
 import type { AuditRecord } from '../audit/append.js';
@@ -21,6 +21,7 @@ import type { RuleSet } from '../domain/rules/schema.js';
 import { evaluateResult, type Rating } from '../domain/results.js';
 import type { TestKey } from '../domain/test-keys.js';
 import { loadPatientStates } from '../register/register-state.js';
+import { queueTeamChannelPosts } from './channel-posts.js';
 import { creationAuditRecords, insertActions, type CreatedAction, type NewAction } from './create-actions.js';
 
 export interface ScopedPatient {
@@ -28,7 +29,12 @@ export interface ScopedPatient {
   patientRef: string;
   teamId: string;
   timeZone: string;
+  /** False while the team is onboarding (no first digest queued yet): see PatientSnapshot.escalate. */
+  escalate: boolean;
 }
+
+/** The SQL expression for ScopedPatient.escalate, over `teams t`: one definition for every loader. */
+export const TEAM_ESCALATES = sql`(t.first_digest_at IS NOT NULL)`;
 
 export interface GenerateOptions {
   asOf: IsoDate;
@@ -38,6 +44,9 @@ export interface GenerateOptions {
   includeEventIds?: number[];
   dnaReasons?: ReadonlyMap<number, string>;
 }
+
+/** Generating writes: the outbox posts it queues carry the correlation id of the run or request. */
+export type GenerateWriteOptions = GenerateOptions & { correlationId: string };
 
 export interface AutoClosedAction {
   id: number;
@@ -52,6 +61,10 @@ export interface GenerationOutcome {
   unchanged: number;
   /** Amber and red results older than the look-back that opened nothing. */
   skippedTooOld: SkippedResults;
+  /** Escalations held back because their team is onboarding. */
+  escalationsHeld: number;
+  /** Outbox posts queued: red results' cards for their teams' MDT channels. */
+  posted: number;
   /** Audit events for the changes, for the caller to append last in its transaction. */
   audit: AuditRecord[];
   /** Evaluation of each result considered, by event id. */
@@ -177,6 +190,7 @@ export async function loadSnapshots(tx: Queryable, ruleSet: RuleSet, patients: S
       dnas,
       discharges: (dischargesOf.get(patient.id) ?? []).map((d) => ({ id: Number(d.id), dischargedOn: d.discharged_on as string })),
       actions: [],
+      escalate: patient.escalate,
     });
   }
 
@@ -277,7 +291,7 @@ async function writeCreates(tx: Queryable, planned: PlannedAction[], now: Date):
 }
 
 /** Plans and writes; the audit records are returned for the caller to append last. */
-export async function applyPlans(tx: Queryable, plans: PatientPlan[], patients: ScopedPatient[], now: Date):
+export async function applyPlans(tx: Queryable, plans: PatientPlan[], patients: ScopedPatient[], now: Date, correlationId: string):
   Promise<Omit<GenerationOutcome, 'evaluations'>> {
   const refs = new Map(patients.map((p) => [p.id, p.patientRef]));
   // Row locks before inserts, both in a fixed order, and the audit chain's lock last.
@@ -285,8 +299,14 @@ export async function applyPlans(tx: Queryable, plans: PatientPlan[], patients: 
   const refreshAudit = await refreshCauses(tx, plans.flatMap((p) => p.refreshes), now, refs);
   const planned = plans.flatMap((p) => p.creates).sort((a, b) => (a.causeKey < b.causeKey ? -1 : a.causeKey > b.causeKey ? 1 : 0));
   const created = await writeCreates(tx, planned, now);
+  // Red results' cards go to the team's channels in the transaction that creates them, so a red
+  // result is never created without its post, nor posted about when its creation rolls back.
+  const postNow = new Set(planned.filter((p) => p.postNow).map((p) => p.causeKey));
+  const posted = await queueTeamChannelPosts(tx, created.filter((c) => postNow.has(c.causeKey)).map((c) => c.id), correlationId);
   return {
     created,
+    posted: posted.length,
+    escalationsHeld: plans.reduce((n, p) => n + p.escalationsHeld, 0),
     autoClosed: closed,
     unchanged: plans.reduce((n, p) => n + p.unchanged, 0),
     skippedTooOld: {
@@ -298,12 +318,12 @@ export async function applyPlans(tx: Queryable, plans: PatientPlan[], patients: 
 }
 
 /** Generates these patients' actions in the caller's transaction (audit records returned, not written). */
-export async function generateForPatients(tx: Queryable, ruleSet: RuleSet, patients: ScopedPatient[], options: GenerateOptions):
+export async function generateForPatients(tx: Queryable, ruleSet: RuleSet, patients: ScopedPatient[], options: GenerateWriteOptions):
   Promise<GenerationOutcome> {
   const { snapshots, evaluations } = await loadSnapshots(tx, ruleSet, patients, options);
   const includeEventIds = new Set(options.includeEventIds ?? []);
   const plans = snapshots.map((s) => planPatientActions(s, {
     asOf: options.asOf, now: options.now, settings: options.config, includeEventIds, dnaReasons: options.dnaReasons,
   }));
-  return { ...await applyPlans(tx, plans, patients, options.now), evaluations };
+  return { ...await applyPlans(tx, plans, patients, options.now, options.correlationId), evaluations };
 }

@@ -21,7 +21,7 @@ import { requirementKeyOf, resolveTestKey, TEST_KEYS, type TestKey } from '../do
 import { canonicalUnit, readResultValue, takesValue, type ValueProblem } from '../domain/units.js';
 import { queueActionPosts, type ChannelTarget } from './channel-posts.js';
 import type { CreatedAction } from './create-actions.js';
-import { generateForPatients, loadSnapshots, type AutoClosedAction, type ScopedPatient } from './generate.js';
+import { generateForPatients, loadSnapshots, TEAM_ESCALATES, type AutoClosedAction, type ScopedPatient } from './generate.js';
 
 /** Who records it; `postTo` is the channel whose team should see the actions it opens (cards queued in the same transaction). */
 export type RecordActor = AuditActor & { staffId: string; postTo?: ChannelTarget | null };
@@ -68,7 +68,7 @@ type FoundPatient = ScopedPatient & { firstPrescription: IsoDate | null };
 
 async function findPatient(db: Queryable, ref: string): Promise<Outcome<FoundPatient, 'PATIENT.NOT_FOUND'>> {
   const lookup = async (where: SQL) => rowsOf<Record<string, unknown>>(await db.execute(sql`SELECT p.id::text AS id,
-      p.patient_ref, p.team_id::text AS team_id, t.time_zone,
+      p.patient_ref, p.team_id::text AS team_id, t.time_zone, ${TEAM_ESCALATES} AS escalate,
       (SELECT min(r.start_date)::text FROM prescriptions r WHERE r.patient_id = p.id) AS first_prescription
     FROM patients p JOIN teams t ON t.id = p.team_id WHERE ${where} LIMIT 2`));
   // The exact reference uses the unique index; a different case is accepted only when it is unambiguous.
@@ -80,6 +80,7 @@ async function findPatient(db: Queryable, ref: string): Promise<Outcome<FoundPat
   }
   return ok({
     id: row.id as string, patientRef: row.patient_ref as string, teamId: row.team_id as string, timeZone: row.time_zone as string,
+    escalate: row.escalate === true,
     firstPrescription: (row.first_prescription as string | null) ?? null,
   });
 }
@@ -121,8 +122,11 @@ async function record(db: Database, ruleSet: RuleSet, recording: Recording, acto
         : (await loadSnapshots(tx, ruleSet, [patient], { asOf, now, config, includeEventIds: [existing] })).evaluations.get(existing);
       return { patientRef: patient.patientRef, evaluation, created: [], autoClosed: [], duplicate: true };
     }
+    // A red result's card is queued here for every MDT channel of the patient's team. The card for
+    // the channel it was recorded in (postTo, below) is then already queued there, and the
+    // one-live-card rule (channel-posts.ts) keeps it to one.
     const generated = await generateForPatients(tx, ruleSet, [patient], {
-      asOf, now, config,
+      asOf, now, config, correlationId: actor.correlationId,
       includeEventIds: recording.includeEvent ? [eventId] : [],
       dnaReasons: recording.dnaReason ? new Map([[eventId, recording.dnaReason]]) : undefined,
     });

@@ -19,7 +19,7 @@ import { planPatientActions, type PatientPlan, type SkippedResults } from '../do
 import { ACTION_KINDS, type ActionKind } from '../domain/actions/kinds.js';
 import { todayIn, type IsoDate } from '../domain/dates.js';
 import type { RuleSet } from '../domain/rules/schema.js';
-import { generateForPatients, loadSnapshots, type ScopedPatient } from './generate.js';
+import { generateForPatients, loadSnapshots, TEAM_ESCALATES, type ScopedPatient } from './generate.js';
 
 export interface SyncOptions {
   asOf: IsoDate;
@@ -28,6 +28,11 @@ export interface SyncOptions {
   config: WorkflowConfig;
   /** Only these patients (by id); omit for the whole register. */
   patientIds?: string[];
+  /**
+   * Only these teams' patients (by id), e.g. a team whose first digest was just queued, so its held
+   * escalations are raised without waiting for the next whole-register sync.
+   */
+  teamIds?: string[];
   /** Called after each batch with patients done so far and the total. */
   onProgress?: (done: number, total: number) => void;
   /** Patients per transaction (default 1,000). */
@@ -47,6 +52,10 @@ export interface SyncSummary {
   skippedTooOld: SkippedResults;
   /** The look-back in force, for the summary's wording. */
   lookbackDays: number;
+  /** Escalations held back because their team is onboarding (its first digest not yet queued). */
+  escalationsHeld: number;
+  /** Red results' cards queued for their teams' MDT channels. */
+  posted: number;
 }
 
 /**
@@ -64,28 +73,41 @@ const ATTEMPTS = 3;
 
 type Row = Record<string, unknown>;
 
-/** Patients in scope with their team and its time zone, in a fixed order (id). */
-export async function scopedPatients(db: Database, patientIds?: string[]): Promise<ScopedPatient[]> {
-  const where = patientIds ? sql`WHERE p.id = ANY(${sql.param(patientIds)}::uuid[])` : sql``;
-  const rows = rowsOf<Row>(await db.execute(sql`SELECT p.id::text AS id, p.patient_ref, p.team_id::text AS team_id, t.time_zone
+/**
+ * Patients in scope with their team, its time zone and whether it escalates yet (not while it is
+ * onboarding), in a fixed order (id). Read once per sync: a team whose first digest is queued
+ * during a long sync escalates from the next one.
+ */
+export async function scopedPatients(db: Database, patientIds?: string[], teamIds?: string[]): Promise<ScopedPatient[]> {
+  const where = sql`WHERE TRUE ${patientIds ? sql`AND p.id = ANY(${sql.param(patientIds)}::uuid[])` : sql``}
+    ${teamIds ? sql`AND p.team_id = ANY(${sql.param(teamIds)}::uuid[])` : sql``}`;
+  const rows = rowsOf<Row>(await db.execute(sql`SELECT p.id::text AS id, p.patient_ref, p.team_id::text AS team_id, t.time_zone,
+      ${TEAM_ESCALATES} AS escalate
     FROM patients p JOIN teams t ON t.id = p.team_id ${where} ORDER BY p.id`));
-  return rows.map((r) => ({ id: r.id as string, patientRef: r.patient_ref as string, teamId: r.team_id as string, timeZone: r.time_zone as string }));
+  return rows.map((r) => ({
+    id: r.id as string, patientRef: r.patient_ref as string, teamId: r.team_id as string, timeZone: r.time_zone as string,
+    escalate: r.escalate === true,
+  }));
 }
 
 export async function syncActions(db: Database, ruleSet: RuleSet, options: SyncOptions): Promise<SyncSummary> {
   // Callers refuse a future as-of as a value first (the CLI's --dry-run previews it instead); reaching here is a bug.
   if (isFutureAsOf(options.asOf, options.now)) throw new Error(`syncActions: as-of ${options.asOf} is in the future; preview it with previewSync instead`);
   const started = Date.now();
-  const patients = await scopedPatients(db, options.patientIds);
+  const patients = await scopedPatients(db, options.patientIds, options.teamIds);
   const created = Object.fromEntries(ACTION_KINDS.map((k) => [k, 0])) as Record<ActionKind, number>;
   let autoClosed = 0;
   let unchanged = 0;
+  let escalationsHeld = 0;
+  let posted = 0;
   const skippedTooOld: SkippedResults = { amber: 0, red: 0 };
   const size = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
   for (let i = 0; i < patients.length; i += size) {
     const batch = patients.slice(i, i + size);
     const outcome = await withRetry(() => db.transaction(async (tx) => {
-      const generated = await generateForPatients(tx, ruleSet, batch, { asOf: options.asOf, now: options.now, config: options.config });
+      const generated = await generateForPatients(tx, ruleSet, batch, {
+        asOf: options.asOf, now: options.now, config: options.config, correlationId: options.actor.correlationId,
+      });
       await appendAuditBatch(tx, options.actor, generated.audit, options.now);
       return generated;
     }));
@@ -94,11 +116,13 @@ export async function syncActions(db: Database, ruleSet: RuleSet, options: SyncO
     unchanged += outcome.unchanged;
     skippedTooOld.amber += outcome.skippedTooOld.amber;
     skippedTooOld.red += outcome.skippedTooOld.red;
+    escalationsHeld += outcome.escalationsHeld;
+    posted += outcome.posted;
     options.onProgress?.(Math.min(i + size, patients.length), patients.length);
   }
   // A whole-organisation sync (daily) also forgets delivery receipts: platforms retry within
   // minutes, so a day is ample, and the table would otherwise grow with every request.
-  if (!options.patientIds) await db.execute(sql`DELETE FROM request_receipts WHERE created_at < now() - interval '1 day'`);
+  if (!options.patientIds && !options.teamIds) await db.execute(sql`DELETE FROM request_receipts WHERE created_at < now() - interval '1 day'`);
   return {
     asOf: options.asOf,
     created,
@@ -109,6 +133,8 @@ export async function syncActions(db: Database, ruleSet: RuleSet, options: SyncO
     tookMs: Date.now() - started,
     skippedTooOld,
     lookbackDays: options.config.resultLookbackDays,
+    escalationsHeld,
+    posted,
   };
 }
 
@@ -135,12 +161,20 @@ export function describeSkipped(skipped: SkippedResults, lookbackDays: number): 
     + 'result(s), each the latest of its test; see them with "closedloop results --flagged --days N".';
 }
 
+/** The escalations held for onboarding teams, or nothing when there were none. */
+export function describeHeld(held: number): string {
+  if (held === 0) return '';
+  return ` ${held} escalation${held === 1 ? '' : 's'} held back: ${held === 1 ? 'its team has' : 'their teams have'} not had a first daily digest yet `
+    + '(onboarding); the first sync after it raises those still due.';
+}
+
 /** One line for people: "Actions as of 2026-11-22: 5 created (3 overdue monitoring, 2 result review), …". */
 export function describeSyncSummary(summary: SyncSummary): string {
   const made = summary.createdTotal === 0 ? 'none created' : `${summary.createdTotal} created (${describeKinds(summary.created)})`;
+  const posted = summary.posted === 0 ? '' : ` ${summary.posted} red result card${summary.posted === 1 ? '' : 's'} queued for the teams' channels.`;
   return `Actions as of ${summary.asOf}: ${made}, ${summary.autoClosed} closed automatically, ${summary.unchanged} open unchanged; `
     + `${summary.patients} patient${summary.patients === 1 ? '' : 's'} checked in ${(summary.tookMs / 1000).toFixed(1)} s.`
-    + describeSkipped(summary.skippedTooOld, summary.lookbackDays);
+    + posted + describeHeld(summary.escalationsHeld) + describeSkipped(summary.skippedTooOld, summary.lookbackDays);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,6 +195,7 @@ export interface SyncPreview {
   patients: number;
   skippedTooOld: SkippedResults;
   lookbackDays: number;
+  escalationsHeld: number;
   /** The changes themselves, up to `limit`; the counts above cover all of them. */
   changes: PreviewChange[];
 }
@@ -168,11 +203,11 @@ export interface SyncPreview {
 /** What a sync as of `asOf` would change, read without writing anything (no transaction is committed, no id is used). */
 export async function previewSync(db: Database, ruleSet: RuleSet,
   options: Omit<SyncOptions, 'actor' | 'onProgress'> & { limit?: number }): Promise<SyncPreview> {
-  const patients = await scopedPatients(db, options.patientIds);
+  const patients = await scopedPatients(db, options.patientIds, options.teamIds);
   const created = Object.fromEntries(ACTION_KINDS.map((k) => [k, 0])) as Record<ActionKind, number>;
   const preview: SyncPreview = {
     asOf: options.asOf, created, createdTotal: 0, autoClosed: 0, refreshed: 0, unchanged: 0, patients: patients.length,
-    skippedTooOld: { amber: 0, red: 0 }, lookbackDays: options.config.resultLookbackDays, changes: [],
+    skippedTooOld: { amber: 0, red: 0 }, lookbackDays: options.config.resultLookbackDays, escalationsHeld: 0, changes: [],
   };
   const limit = options.limit ?? 50;
   const size = Math.max(1, options.batchSize ?? DEFAULT_BATCH);
@@ -194,6 +229,7 @@ export async function previewSync(db: Database, ruleSet: RuleSet,
       preview.unchanged += plan.unchanged;
       preview.skippedTooOld.amber += plan.skippedTooOld.amber;
       preview.skippedTooOld.red += plan.skippedTooOld.red;
+      preview.escalationsHeld += plan.escalationsHeld;
     }
   }
   return preview;
@@ -204,5 +240,6 @@ export function describeSyncPreview(preview: SyncPreview): string {
   const made = preview.createdTotal === 0 ? 'no new actions' : `${preview.createdTotal} new actions (${describeKinds(preview.created)})`;
   return `Dry run, nothing written. A sync as of ${preview.asOf} would open ${made}, `
     + `close ${preview.autoClosed} automatically, refresh ${preview.refreshed} and leave ${preview.unchanged} open unchanged; `
-    + `${preview.patients} patient${preview.patients === 1 ? '' : 's'} checked.${describeSkipped(preview.skippedTooOld, preview.lookbackDays)}`;
+    + `${preview.patients} patient${preview.patients === 1 ? '' : 's'} checked.${describeHeld(preview.escalationsHeld)}`
+    + describeSkipped(preview.skippedTooOld, preview.lookbackDays);
 }

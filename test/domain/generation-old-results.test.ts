@@ -11,7 +11,7 @@ import { planPatientActions, type ExistingAction, type GenerationContext, type P
 const NOW = new Date('2026-11-22T10:00:00Z');
 const ctx = (over: Partial<GenerationContext> = {}): GenerationContext => ({ asOf: '2026-11-22', now: NOW, settings: defaultWorkflowConfig, ...over });
 const snapshot = (results: ResultFact[], actions: ExistingAction[] = []): PatientSnapshot => ({
-  patientId: 'p-1', patientRef: 'OLD-1', teamId: 't-1', timeZone: 'Europe/London', due: [], lastDone: {}, results, dnas: [], discharges: [], actions,
+  patientId: 'p-1', patientRef: 'OLD-1', teamId: 't-1', timeZone: 'Europe/London', due: [], lastDone: {}, results, dnas: [], discharges: [], actions, escalate: true,
 });
 const result = (over: Partial<ResultFact>): ResultFact => ({
   eventId: 1, test: 'lithium_level', value: 1.7, unit: 'mmol/L', takenOn: '2025-01-10', flag: 'red', reason: 'possible toxicity', signOff: false, ...over,

@@ -32,7 +32,7 @@ function due(over: Partial<DueItem> = {}): DueItem {
 function snapshot(over: Partial<PatientSnapshot> = {}): PatientSnapshot {
   return {
     patientId: PID, patientRef: 'GEN-1', teamId: 't-1', timeZone: 'Europe/London',
-    due: [], lastDone: {}, results: [], dnas: [], discharges: [], actions: [], ...over,
+    due: [], lastDone: {}, results: [], dnas: [], discharges: [], actions: [], escalate: true, ...over,
   };
 }
 
@@ -81,7 +81,7 @@ describe('overdue monitoring', () => {
   it('keeps a live action, and escalates it (once) when it crosses the escalation line', () => {
     const live = action({ kind: 'overdue_monitoring', causeKey: overdueKey, cause: { dueOn: '2026-10-01', lastDone: '2026-07-01' } });
     const kept = planPatientActions(snapshot({ due: [due({ daysOverdue: 20 })], actions: [live] }), ctx());
-    expect(kept).toEqual({ creates: [], closes: [], refreshes: [], unchanged: 1, skippedTooOld: { amber: 0, red: 0 } });
+    expect(kept).toEqual({ creates: [], closes: [], refreshes: [], unchanged: 1, skippedTooOld: { amber: 0, red: 0 }, escalationsHeld: 0 });
 
     const crossing = planPatientActions(snapshot({ due: [due({ daysOverdue: 40 })], actions: [live] }), ctx());
     expect(crossing.creates.map((c) => [c.kind, c.parent])).toEqual([['escalation', { id: live.id }]]);
@@ -158,7 +158,7 @@ describe('automatic closing', () => {
     ];
     for (const [items, reason] of cases) {
       const a = live();
-      expect(planPatientActions(snapshot({ due: items, actions: [a] }), ctx())).toEqual({ creates: [], closes: [{ actionId: a.id, reason }], refreshes: [], unchanged: 0, skippedTooOld: { amber: 0, red: 0 } });
+      expect(planPatientActions(snapshot({ due: items, actions: [a] }), ctx())).toEqual({ creates: [], closes: [{ actionId: a.id, reason }], refreshes: [], unchanged: 0, skippedTooOld: { amber: 0, red: 0 }, escalationsHeld: 0 });
     }
   });
 
@@ -181,11 +181,11 @@ describe('automatic closing', () => {
 });
 
 describe('result review', () => {
-  it('a red result needs review within redReviewHours and opens an escalation to the prescriber', () => {
+  it('a red result needs review within redReviewHours, is posted to the team at once and opens an escalation to the prescriber', () => {
     const plan = planPatientActions(snapshot({ results: [result({ eventId: 5, value: 1.6, flag: 'red', reason: 'possible toxicity' })] }), ctx());
     const cause = { test: 'lithium_level', value: 1.6, unit: 'mmol/L', takenOn: '2026-11-20', flag: 'red', reason: 'possible toxicity' };
     expect(plan.creates).toEqual([
-      { kind: 'result_review', patientId: PID, teamId: 't-1', causeKey: 'result:5', cause, priority: 'red', dueAt: new Date(NOW.getTime() + 4 * HOUR) },
+      { kind: 'result_review', patientId: PID, teamId: 't-1', causeKey: 'result:5', cause, priority: 'red', dueAt: new Date(NOW.getTime() + 4 * HOUR), postNow: true },
       { kind: 'escalation', patientId: PID, teamId: 't-1', causeKey: 'escalation:result:5', cause, priority: 'red', dueAt: new Date(NOW.getTime() + 4 * HOUR), assignedRole: 'prescriber', parent: { causeKey: 'result:5' } },
     ]);
   });

@@ -1,6 +1,7 @@
 /**
- * An event, the actions it raises and their audit events are one transaction: when the audit
- * write fails, nothing of the event or its actions is left behind (and the same for a sync batch).
+ * An event, the actions it raises, their channel posts and their audit events are one transaction:
+ * when the audit write fails, nothing of the event or its actions is left behind, nor any post
+ * queued about them (and the same for a sync batch).
  */
 import { sql } from 'drizzle-orm';
 import { expect, it, vi } from 'vitest';
@@ -11,7 +12,7 @@ import { recordResult } from '../../src/workflow/record-events.js';
 import { syncActions } from '../../src/workflow/sync.js';
 import { describeEachEngine } from '../support/databases.js';
 import { defaultRules } from '../support/rules.js';
-import { actionsOf, addPatient, addStaff, AS_OF, NOW, systemActor } from './support.js';
+import { actionsOf, addPatient, addStaff, AS_OF, bindChannel, NOW, systemActor, teamOf } from './support.js';
 
 const failAudit = vi.hoisted(() => ({ next: false }));
 
@@ -42,6 +43,18 @@ describeEachEngine('event, actions and audit commit together', (getDb, engine) =
     const events = rowsOf<{ n: number }>(await db.execute(sql`SELECT count(*)::int AS n FROM monitoring_events WHERE patient_id = ${id}::uuid`));
     expect(events[0]?.n).toBe(0);
     expect(await actionsOf(db, [id])).toEqual([]);
+  });
+
+  it('a failed audit write leaves no red-result card queued for the team\'s channels either', async () => {
+    const db = getDb();
+    const id = await addPatient(db, 'ATOM-003', [{ drug: 'lithium', startDate: '2020-01-01' }]);
+    await bindChannel(db, await teamOf(db, id), 'slack', `C-ATOM-${engine}`);
+    const staffId = await addStaff(db, `atom-posts-${engine}@example.nhs.uk`);
+    failAudit.next = true;
+    await expect(recordResult(db, rules, { patientRef: 'ATOM-003', test: 'lithium_level', value: 1.8, unit: 'mmol/L', takenOn: AS_OF },
+      { ...systemActor(), staffId }, NOW, defaultWorkflowConfig)).rejects.toThrow('simulated audit failure');
+    const queued = rowsOf<{ n: number }>(await db.execute(sql`SELECT count(*)::int AS n FROM outbox WHERE channel_id = ${`C-ATOM-${engine}`}`));
+    expect(queued[0]?.n).toBe(0);
   });
 
   it('a failed audit write leaves no actions from that sync batch', async () => {

@@ -14,8 +14,13 @@ export function systemActor(): AuditActor {
   return { id: null, name: 'closedloop', identity: 'system', via: 'cli', channel: null, correlationId: crypto.randomUUID() };
 }
 
-export async function addPatient(db: Database, ref: string, drugs: { drug: string; startDate: string; stoppedOn?: string }[]): Promise<string> {
-  const [team] = await db.insert(teams).values({ name: `Team ${ref}` }).returning();
+/**
+ * A patient in a team of their own. The team has had its first digest (it escalates) unless
+ * `onboarding` is set: most tests are about a team's everyday running, not its first import.
+ */
+export async function addPatient(db: Database, ref: string, drugs: { drug: string; startDate: string; stoppedOn?: string }[],
+  options: { onboarding?: boolean } = {}): Promise<string> {
+  const [team] = await db.insert(teams).values({ name: `Team ${ref}`, firstDigestAt: options.onboarding ? null : NOW }).returning();
   const [patient] = await db.insert(patients).values({
     patientRef: ref, displayLabel: 'Fictional patient', teamId: team!.id, gpPractice: 'Test Surgery', dateOfBirth: '1970-01-01',
   }).returning();
@@ -83,4 +88,25 @@ export async function auditFor(db: Database, entityIds: string[]): Promise<Audit
 export async function auditHeadSeq(db: Database): Promise<number> {
   const [row] = rowsOf<{ seq: number | string }>(await db.execute(sql`SELECT seq FROM audit_chain_head WHERE id = 1`));
   return Number(row?.seq ?? 0);
+}
+
+/** The team a patient belongs to. */
+export async function teamOf(db: Database, patientId: string): Promise<string> {
+  const [row] = rowsOf<{ team_id: string }>(await db.execute(sql`SELECT team_id::text AS team_id FROM patients WHERE id = ${patientId}::uuid`));
+  return row!.team_id;
+}
+
+/** Binds a chat channel to a team, as `bind TEAM [managers]` does. */
+export async function bindChannel(db: Database, teamId: string, platform: 'slack' | 'teams' | 'console', channelId: string,
+  purpose: 'mdt' | 'managers' = 'mdt'): Promise<void> {
+  await db.execute(sql`INSERT INTO channels (platform, tenant, channel_id, team_id, purpose)
+    VALUES (${platform}, 'T-TEST', ${channelId}, ${teamId}::uuid, ${purpose})`);
+}
+
+/** The action cards queued in the outbox for these actions: one row per post, oldest first. */
+export async function postsOf(db: Database, actionIds: number[]): Promise<{ actionId: number; platform: string; channelId: string }[]> {
+  const rows = rowsOf<{ action_id: string | number; platform: string; channel_id: string }>(await db.execute(sql`SELECT subject->>'actionId' AS action_id,
+      platform, channel_id FROM outbox
+    WHERE kind = 'post' AND (subject->>'actionId')::bigint = ANY(${sql.param(actionIds)}::bigint[]) ORDER BY id`));
+  return rows.map((r) => ({ actionId: Number(r.action_id), platform: r.platform, channelId: r.channel_id }));
 }

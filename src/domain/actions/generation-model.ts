@@ -86,6 +86,15 @@ export interface PatientSnapshot {
   dnas: DnaFact[];
   discharges: { id: number; dischargedOn: IsoDate }[];
   actions: ExistingAction[];
+  /**
+   * False while the patient's team is being onboarded: its register is in, but its first daily
+   * digest has not been queued yet (`teams.first_digest_at` is null). The plan then raises no
+   * automatic escalation from the register or imported history (tests long overdue, repeated
+   * missed tests), so a first import does not flood the team's channels; the first digest
+   * summarises the overdue work instead, and the first sync after it raises the escalations then
+   * due (issue 9 §6, "Onboarding"). A red result's escalation is never held (see generation.ts).
+   */
+  escalate: boolean;
 }
 
 export interface GenerationContext {
@@ -120,6 +129,11 @@ export interface ActionSpec {
 export interface PlannedAction extends ActionSpec {
   /** An existing action, or one created earlier in the same plan (resolved when written). */
   parent?: ParentRef;
+  /**
+   * Post its card to every MDT channel of the team at once, in the transaction that creates it,
+   * rather than leaving it to the next digest: a red result's review (issue 9 §4).
+   */
+  postNow?: true;
 }
 
 export interface PlannedClose {
@@ -156,4 +170,6 @@ export interface PatientPlan {
   unchanged: number;
   /** Results not raised because they are older than the look-back (never reviewed before). */
   skippedTooOld: SkippedResults;
+  /** Escalations not raised because the team is being onboarded (`escalate` false): raised by the first sync after its first digest. */
+  escalationsHeld: number;
 }

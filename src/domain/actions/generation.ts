@@ -152,11 +152,15 @@ export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationCon
   const closes: PlannedClose[] = [];
   const refreshes: PlannedRefresh[] = [];
   const create = (kind: ActionKind, causeKey: string, cause: Record<string, unknown>, priority: Priority, dueAt: Date,
-    extra: { assignedRole?: Role; parent?: ParentRef } = {}) => {
+    extra: { assignedRole?: Role; parent?: ParentRef; postNow?: true } = {}) => {
     creates.push({ kind, patientId, teamId, causeKey, cause, priority, dueAt, ...extra });
   };
   const included = (eventId: number, takenOn: IsoDate) => ctx.includeEventIds?.has(eventId)
     || (takenOn <= asOf && takenOn >= addDays(asOf, -settings.resultLookbackDays));
+  // Onboarding (issue 9 §6): escalations the register or imported history calls for wait for the
+  // team's first digest. They are not recorded anywhere meanwhile: the cause is still there, so
+  // the first sync after the digest raises each one that is still due.
+  let escalationsHeld = 0;
 
   // Overdue and never-done tests.
   const dueByKey = new Map<string, DueItem>();
@@ -177,10 +181,11 @@ export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationCon
     } else {
       const closed = latestClosed(byKey.get(key) ?? []);
       if (closed && closedActionCovers(closed, item, snapshot, ctx)) continue;
-      const escalate = item.daysOverdue > settings.overdueEscalationDays;
+      // Amber when already long overdue, onboarding or not: the priority says how late the test is.
+      const late = item.daysOverdue > settings.overdueEscalationDays;
       create('overdue_monitoring', key, {
         drug: item.drug, test: item.test, dueOn: item.dueOn, daysOverdue: item.daysOverdue, lastDone: item.lastDone, responsible: item.responsible,
-      }, escalate ? 'amber' : 'routine', after(now, settings.overdueActionDays * DAY));
+      }, late ? 'amber' : 'routine', after(now, settings.overdueActionDays * DAY));
       parent = { causeKey: key };
     }
     if (item.daysOverdue <= settings.overdueEscalationDays) continue;
@@ -188,6 +193,10 @@ export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationCon
     const escalationKey = causeKeys.overdueEscalation(patientId, item.drug, item.test);
     const earlier = byKey.get(escalationKey) ?? [];
     if (earlier.some((a) => LIVE.has(a.status) || ('id' in parent && a.parentId === parent.id))) continue;
+    if (!snapshot.escalate) {
+      escalationsHeld += 1;
+      continue;
+    }
     create('escalation', escalationKey, {
       reason: `${item.test} for ${item.drug} is ${item.daysOverdue} days overdue (more than ${settings.overdueEscalationDays})`,
       drug: item.drug, test: item.test, dueOn: item.dueOn, daysOverdue: item.daysOverdue, responsible: item.responsible,
@@ -215,7 +224,14 @@ export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationCon
     const dueAt = after(now, r.flag === 'red' ? settings.redReviewHours * HOUR
       : r.flag === 'amber' ? settings.amberReviewDays * DAY : settings.routineReviewDays * DAY);
     const cause = { test: r.test, value: r.value, unit: r.unit, takenOn: r.takenOn, flag: r.flag, reason: r.reason, ...(r.signOff ? { signOff: true } : {}) };
-    create('result_review', key, cause, priority, dueAt);
+    // A red result is posted to the team's channels at once, not left to the next digest (issue 9
+    // §4). One older than the look-back, raised only because it is still the latest of its test,
+    // is history an import brought in: a first import would otherwise post years of them at
+    // once, which is the flood onboarding avoids. It is listed by the next digest instead.
+    create('result_review', key, cause, priority, dueAt, r.flag === 'red' && included(r.eventId, r.takenOn) ? { postNow: true } : {});
+    // The escalation to the prescriber is raised even while the team is onboarding: a red result
+    // can need action within hours (RED_REVIEW_HOURS), and holding it until the first digest could
+    // delay that by a day or a weekend. Patient safety outranks a quiet first import (issue 9 §4).
     if (r.flag === 'red' && !used(causeKeys.resultEscalation(r.eventId))) {
       create('escalation', causeKeys.resultEscalation(r.eventId), cause, 'red', dueAt, { assignedRole: 'prescriber', parent: { causeKey: key } });
     }
@@ -223,29 +239,49 @@ export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationCon
 
   // Missed tests: same-day contact; repeated misses go to the duty lead, then to the prescriber.
   for (const dna of snapshot.dnas) {
-    if (!included(dna.eventId, dna.takenOn)) continue;
     const key = causeKeys.dna(dna.eventId);
-    if (used(key)) continue;
+    const endOfDay = endOfDayIn(dna.takenOn, snapshot.timeZone);
+    const dueAt = endOfDay.getTime() > now.getTime() ? endOfDay : after(now, MINIMUM_NOTICE_MS);
+    const escalationKey = causeKeys.dnaEscalation(dna.eventId);
+    const decisionKey = causeKeys.dnaDecision(dna.eventId);
+    const repeatDue = (misses: number) => (misses === 2 ? !used(escalationKey) : misses >= 3 && !used(decisionKey));
+    const raiseRepeat = (misses: number, parent: ParentRef) => {
+      if (misses === 2) {
+        create('escalation', escalationKey, {
+          reason: `second missed ${dna.test} within ${settings.dnaRepeatWindowDays} days`, test: dna.test, takenOn: dna.takenOn, misses,
+        }, 'amber', dueAt, { assignedRole: 'duty_lead', parent });
+      } else {
+        create('clinical_decision', decisionKey, { test: dna.test, misses }, 'amber', after(now, settings.amberReviewDays * DAY),
+          { assignedRole: 'prescriber', parent });
+      }
+    };
+    const followUp = byKey.get(key)?.find((a) => typeof a.cause.missesInWindow === 'number');
+    if (followUp) {
+      // Raised earlier, with its repeated-miss escalation unless the team was onboarding then: that
+      // one is raised once the team no longer is, unless the follow-up has closed itself (the test
+      // was done since the miss), which would have closed the escalation with it.
+      const misses = followUp.cause.missesInWindow as number;
+      const doneSince = (snapshot.lastDone[requirementKeyOf(dna.test)] ?? '') > dna.takenOn;
+      const selfClosed = !LIVE.has(followUp.status) && followUp.outcome === 'auto_resolved';
+      if (doneSince || selfClosed || !repeatDue(misses)) continue;
+      if (snapshot.escalate) raiseRepeat(misses, { id: followUp.id });
+      else escalationsHeld += 1;
+      continue;
+    }
+    if (!included(dna.eventId, dna.takenOn) || used(key)) continue;
     const requirement = requirementKeyOf(dna.test);
     const windowStart = addDays(dna.takenOn, -settings.dnaRepeatWindowDays);
     const misses = snapshot.dnas.filter((d) => requirementKeyOf(d.test) === requirement && d.takenOn >= windowStart
       && (d.takenOn < dna.takenOn || (d.takenOn === dna.takenOn && d.eventId <= dna.eventId))).length;
-    const endOfDay = endOfDayIn(dna.takenOn, snapshot.timeZone);
-    const dueAt = endOfDay.getTime() > now.getTime() ? endOfDay : after(now, MINIMUM_NOTICE_MS);
     const reason = ctx.dnaReasons?.get(dna.eventId);
     create('dna_followup', key, {
       test: dna.test, takenOn: dna.takenOn, rebookBy: addDays(dna.takenOn, settings.dnaRebookDays), missesInWindow: misses,
       ...(reason ? { reason } : {}),
     }, 'routine', dueAt);
-    const parent = { causeKey: key };
-    if (misses === 2 && !used(causeKeys.dnaEscalation(dna.eventId))) {
-      create('escalation', causeKeys.dnaEscalation(dna.eventId), {
-        reason: `second missed ${dna.test} within ${settings.dnaRepeatWindowDays} days`, test: dna.test, takenOn: dna.takenOn, misses,
-      }, 'amber', dueAt, { assignedRole: 'duty_lead', parent });
-    } else if (misses >= 3 && !used(causeKeys.dnaDecision(dna.eventId))) {
-      create('clinical_decision', causeKeys.dnaDecision(dna.eventId), { test: dna.test, misses },
-        'amber', after(now, settings.amberReviewDays * DAY), { assignedRole: 'prescriber', parent });
-    }
+    if (!repeatDue(misses)) continue;
+    // A miss recorded in chat just now is not imported history: its escalation is raised at once.
+    if (snapshot.escalate || ctx.includeEventIds?.has(dna.eventId)) raiseRepeat(misses, { causeKey: key });
+    else escalationsHeld += 1;
   }
 
   // Discharges: medicines reconciliation within the configured hours of the discharge day.
@@ -294,7 +330,7 @@ export function planPatientActions(snapshot: PatientSnapshot, ctx: GenerationCon
   }
   for (const [actionId, reason] of closedHere) closes.push({ actionId, reason });
   const live = snapshot.actions.filter((a) => LIVE.has(a.status)).length;
-  return { creates, closes, refreshes, unchanged: live - closes.length, skippedTooOld };
+  return { creates, closes, refreshes, unchanged: live - closes.length, skippedTooOld, escalationsHeld };
 }
 
 /** The newest result of each test up to `asOf` (by date, then by recording order). */
