@@ -8,7 +8,7 @@
  * semi-space made garbage collection the largest single cost of the due list. (The service keeps
  * a 16 MB one for short pauses: see scripts/start.mjs.)
  *
- * Options: --patients N (default 100000), --engines pglite,postgres, --suites register,claims,startup,slack,teams,outbox,import.
+ * Options: --patients N (default 100000), --engines pglite,postgres, --suites register,claims,startup,slack,teams,outbox,import,digests.
  * PostgreSQL needs a role that may CREATE DATABASE: BENCH_DATABASE_URL, else TEST_DATABASE_URL,
  * else the CI test role.
  */
@@ -22,7 +22,7 @@ import { generateRegister } from './generate.js';
 const { values } = parseArgs({ options: {
   patients: { type: 'string', default: '100000' },
   engines: { type: 'string', default: 'postgres,pglite' },
-  suites: { type: 'string', default: 'register,claims,startup,slack,teams,outbox,import' },
+  suites: { type: 'string', default: 'register,claims,startup,slack,teams,outbox,import,digests' },
   users: { type: 'string', default: '200' },
   seconds: { type: 'string', default: '10' },
 } });
@@ -134,8 +134,9 @@ if (suites.has('startup')) {
 // Slack acks (bench/slack.ts), Teams invokes (bench/teams.ts) and the outbox drain (bench/outbox.ts) print their own tables; without
 // PostgreSQL they say so and are skipped.
 // The import suite (bench/import-memory.ts) measures a 200,000-row register import's peak memory on each engine.
+// The digests suite (bench/digests.ts) builds every daily digest of 500 teams × 2,000 patients on PostgreSQL.
 for (const [suite, script, args] of [['slack', 'slack', ['--seconds', values.seconds]], ['teams', 'teams', ['--seconds', values.seconds]],
-  ['outbox', 'outbox', []], ['import', 'import-memory', ['--engines', values.engines]]] as const) {
+  ['outbox', 'outbox', []], ['import', 'import-memory', ['--engines', values.engines]], ['digests', 'digests', []]] as const) {
   if (!suites.has(suite)) continue;
   const child = spawnSync(process.execPath, ['--import', 'tsx', `bench/${script}.ts`, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (child.status !== 0) {

@@ -7,11 +7,14 @@ import { createCommandCore, type Core, type CoreDeps } from './app/core.js';
 import type { Database } from './db/database.js';
 import { createStores } from './stores/create-stores.js';
 
-export type CoreOptions = Omit<CoreDeps, 'stores'> & ({ db: Database; stores?: CoreDeps['stores'] } | { db?: undefined; stores: CoreDeps['stores'] });
+export type CoreOptions = Omit<CoreDeps, 'stores'> & {
+  /** The service's public URL (PUBLIC_BASE_URL): charts in chat replies are linked under it. */
+  publicBaseUrl?: string;
+} & ({ db: Database; stores?: CoreDeps['stores'] } | { db?: undefined; stores: CoreDeps['stores'] });
 
 export function createCore(options: CoreOptions): Core {
-  const { db, stores, ...deps } = options;
+  const { db, stores, publicBaseUrl, ...deps } = options;
   if (stores) return createCommandCore({ ...deps, stores });
   if (!db) throw new Error('createCore needs a database, or the stores to use instead');
-  return createCommandCore({ ...deps, stores: createStores(db) });
+  return createCommandCore({ ...deps, stores: createStores(db, publicBaseUrl ? { publicBaseUrl } : {}) });
 }

@@ -13,7 +13,7 @@ export {
 export { stripInvocation } from './app/grammar.js';
 export type { MessageView, ViewBlock, ViewButton, Tone } from './views/model.js';
 export { LIST_LIMIT } from './views/model.js';
-export type { FormView, FormField, FormOption, SubmissionFields, ViewLink, ViewConfirm, ViewSubject } from './views/model.js';
+export type { FormView, FormField, FormOption, SubmissionFields, ViewLink, ViewConfirm, ViewSubject, ViewImage, ViewMention } from './views/model.js';
 export { renderFormText, renderText, typedCommand } from './views/render-text.js';
 export { DeliveryError, type Deliverer, type DeliveryErrorKind } from './delivery/ports.js';
 export type { Logger, LogFields } from './logging/logger.js';

@@ -3,7 +3,8 @@
  * migrations, loads and records the rule set, seeds the fictional demo register into an empty
  * database, and serves HTTP: `/healthz`, `/slack/events` when Slack is configured, and `/api/messages`
  * when Teams is. The
- * delivery worker sends what the outbox holds (channel posts, message updates).
+ * delivery worker sends what the outbox holds (channel posts, message updates), and the scheduler
+ * queues digests and runs escalation sweeps (docs/digests.md).
  *
  * This is a composition root: the one place (with the CLI) that imports adapters.
  */
@@ -16,6 +17,7 @@ import type { Deliverer } from './delivery/ports.js';
 import { createOutboxWorker } from './delivery/worker.js';
 import { DataDirError, prepareDataDir } from './config/data-dir.js';
 import { loadConfig } from './config/env.js';
+import { loadScheduleConfig } from './config/schedule.js';
 import { DatabaseConnectionError, DatabaseLockedError, openDatabase } from './db/client.js';
 import { todayIn } from './domain/dates.js';
 import { loadRuleSet } from './rules/load.js';
@@ -23,6 +25,8 @@ import { DEMO_STAFF } from './demo/demo-staff.js';
 import { registerIsEmpty, seedDemoRegister, seedDemoStaffAndActions } from './demo/seed.js';
 import { createLogger } from './logging/logger.js';
 import { recordRuleSetVersion } from './register/rule-set-versions.js';
+import { syncOnboardedTeams } from './schedule/first-digest-sync.js';
+import { createScheduler } from './schedule/scheduler.js';
 import { createHttpServer, listen, ListenError, type RouteHandler } from './server/http.js';
 import { createConversationStore } from './stores/conversations.js';
 
@@ -42,6 +46,11 @@ async function main(): Promise<number> {
   const teamsConfig = loadTeamsConfig(process.env);
   if (!teamsConfig.ok) {
     console.error(teamsConfig.message);
+    return 1;
+  }
+  const scheduleConfig = loadScheduleConfig(process.env);
+  if (!scheduleConfig.ok) {
+    console.error(scheduleConfig.message);
     return 1;
   }
 
@@ -87,7 +96,10 @@ async function main(): Promise<number> {
   let slack: SlackAdapter | null = null;
   const deliverers: Deliverer[] = [];
   let kick = () => {};
-  const core = createCore({ db, ruleSet: rules.ruleSet, workflow: config.workflow, logger, now: () => new Date(), afterChange: () => kick() });
+  const core = createCore({
+    db, ruleSet: rules.ruleSet, workflow: config.workflow, logger, now: () => new Date(), afterChange: () => kick(),
+    ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+  });
   if (slackConfig.config) {
     slack = createSlackAdapter({ core, config: slackConfig.config, logger });
     deliverers.push(slack.deliverer);
@@ -97,8 +109,18 @@ async function main(): Promise<number> {
     teams = createTeamsAdapter({ core, config: teamsConfig.config, logger, conversations: createConversationStore(db) });
     deliverers.push(teams.deliverer);
   }
-  const worker = createOutboxWorker({ db, deliverers, logger, maxAttempts: config.outboxMaxAttempts });
+  const worker = createOutboxWorker({
+    db, deliverers, logger, maxAttempts: config.outboxMaxAttempts,
+    render: { ruleSet: rules.ruleSet, ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) },
+  });
   kick = () => worker.kick();
+  const scheduler = scheduleConfig.value.enabled
+    ? createScheduler({
+      db, logger, kick: () => worker.kick(), sweepIntervalMinutes: scheduleConfig.value.sweepIntervalMinutes,
+      tickFile: scheduleConfig.value.tickFile,
+      onFirstDigest: (teamIds) => syncOnboardedTeams(db, rules.ruleSet, config.workflow, teamIds, new Date()),
+    })
+    : null;
 
   const server = createHttpServer(db, { driver: handle.driver, rulesVersion: rules.ruleSet.version, startedAt: new Date() }, logger, [
     ...(slack?.route ? [slack.route] : []), ...(teams ? [teams.route] : []),
@@ -115,6 +137,9 @@ async function main(): Promise<number> {
   }
   if (slack) await slack.start();
   worker.start();
+  // After the worker, so what the first tick queues goes out at once.
+  scheduler?.start();
+  const schedulerLine = await describeScheduler(scheduler, scheduleConfig.value.sweepIntervalMinutes);
   console.log([
     `closedloop is running: http://${config.host}:${port}/healthz`,
     `  database: ${handle.describe}`,
@@ -135,6 +160,8 @@ async function main(): Promise<number> {
       ? `  npx closedloop console --as ${DEMO_STAFF[1].email}`
       : `  stop this server (Ctrl+C), then: npx closedloop console --as ${DEMO_STAFF[1].email}\n  (the embedded database allows one process at a time; set DATABASE_URL to share PostgreSQL)`,
     '  then type: help, list overdue, claim A-…, close A-… OUTCOME, audit A-…',
+    '',
+    schedulerLine,
   ].join('\n'));
 
   let stopping = false;
@@ -143,6 +170,8 @@ async function main(): Promise<number> {
     stopping = true;
     logger.info('shutdown', { signal });
     server.close();
+    // The scheduler first: a pass in progress finishes queueing, then the worker delivers what it can.
+    await scheduler?.stop();
     // Calls in flight finish and are recorded; what is still queued waits in the outbox for the next start.
     await worker.stop();
     await slack?.stop();
@@ -153,6 +182,16 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   return 0;
+}
+
+/** The start-up line about digests: when the next one is due, or that this process does not schedule. */
+async function describeScheduler(scheduler: ReturnType<typeof createScheduler> | null, sweepMinutes: number): Promise<string> {
+  if (!scheduler) return 'Scheduler: off (SCHEDULER=off): this process queues no digests and runs no escalation sweeps.';
+  const next = await scheduler.nextDailyDigest();
+  const when = next
+    ? `next daily digest ${next.localDate} ${next.localTime} ${next.timeZone} (${next.teamName}, ${next.at.toISOString().slice(0, 16).replace('T', ' ')}Z)`
+    : 'no daily digest scheduled yet (no teams with working days: import a register)';
+  return `Scheduler: ${when}; escalation sweeps every ${sweepMinutes} minutes (docs/digests.md).`;
 }
 
 const code = await main();

@@ -28,6 +28,8 @@ const HOME_REFRESH_DELAY_MS = 1_000;
 const HOME_VIEWER_MS = 30 * 60_000;
 /** Commands worked on at once after their ack (see work-queue.ts); more wait, already acknowledged. */
 const AFTER_ACK_CONCURRENCY = 8;
+/** Per outbox Web API call (a post, an update, each step of a chart upload): see deliver.ts. */
+const OUTBOX_CALL_TIMEOUT_MS = 10_000;
 /** Every action_id that ACTION_ID_PATTERN does not match. */
 const FOREIGN_ACTION_ID = new RegExp(`^(?!${ACTION_ID_PATTERN.source.slice(1)})`);
 
@@ -69,8 +71,10 @@ export function createSlackAdapter({ core, config, logger }: SlackAdapterOptions
     token: config.botToken, logger: log, clientOptions,
     ...(receiver ? { receiver } : { appToken: config.appToken!, socketMode: true }),
   });
+  // Each call times out well within the outbox's 60 s lease (docs/delivery.md), so a slow call is
+  // never taken over and sent again by another worker while it is still running.
   const outboxClient = new WebClient(config.botToken, {
-    ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: log,
+    ...(config.apiUrl ? { slackApiUrl: config.apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logger: log, timeout: OUTBOX_CALL_TIMEOUT_MS,
   });
   const emailOf = createEmailLookup(app.client, logger);
   const afterAck = createWorkQueue(AFTER_ACK_CONCURRENCY);
@@ -259,7 +263,7 @@ export function createSlackAdapter({ core, config, logger }: SlackAdapterOptions
         return true;
       }
       : null,
-    deliverer: createSlackDeliverer(outboxClient),
+    deliverer: createSlackDeliverer(outboxClient, logger),
     start: async () => {
       if (!receiver) await app.start();
     },

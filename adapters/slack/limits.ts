@@ -65,6 +65,25 @@ export const SLACK_LIMITS = {
   callbackId: 255,
 
   /**
+   * Image block (…/reference/block-kit/blocks/image-block): `alt_text` and the `title` text 2000
+   * characters each, `image_url` 3000.
+   */
+  imageAltText: 2000,
+  imageTitle: 2000,
+  imageUrl: 3000,
+  /**
+   * files.getUploadURLExternal refuses alt text over 1000 characters (`alt_txt_too_large`,
+   * …/reference/methods/files.getUploadURLExternal). The file's title: design cap.
+   */
+  fileAltText: 1000,
+  fileTitle: 250,
+
+  /** People named at the top of one message: design cap (views name one to three). */
+  mentions: 20,
+  /** One person's name where they have no linked account and are named in plain text: design cap. */
+  mentionName: 100,
+
+  /**
    * The message's top-level `text`. Slack truncates it at 40,000 characters, but with blocks
    * present it is only the notification preview and what screen readers announce, so we keep it
    * as short as a section's text.

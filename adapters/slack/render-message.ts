@@ -13,11 +13,16 @@
  * when even that is too long, the last items are dropped and a context line counts them and
  * points to `list`. Every other limit (characters, fields, elements) is met by splitting or
  * cutting text, never by letting Slack refuse the message.
+ *
+ * People the view mentions open the message (text and blocks) as `<@USERID>`, the only mention
+ * syntax Slack notifies on; a person with no linked Slack account is named in plain, escaped
+ * text. A chart closes the body: an image block fetched from its URL, or (when it is uploaded
+ * under the message instead, or has no URL) a line with its title and alt text.
  */
-import type { ActionsBlock, ContextBlock, KnownBlock, MrkdwnElement, Overflow, SectionBlock } from '@slack/web-api';
-import type { MessageView, Tone, ViewBlock, ViewButton, ViewLink } from '../../src/index.js';
+import type { ActionsBlock, ContextBlock, ImageBlock, KnownBlock, MrkdwnElement, Overflow, SectionBlock } from '@slack/web-api';
+import type { MessageView, Tone, ViewBlock, ViewButton, ViewLink, ViewMention } from '../../src/index.js';
 import { ActionIds, encodeButtonValue, orDash, plain, renderButton } from './buttons.js';
-import { escapeMrkdwn, safeMrkdwn, truncateMrkdwn } from './escape.js';
+import { escapeMrkdwn, safeMrkdwn, truncate, truncateMrkdwn } from './escape.js';
 import { SLACK_LIMITS } from './limits.js';
 
 export type SlackBlock = KnownBlock;
@@ -26,6 +31,19 @@ export interface SlackMessage {
   text: string;
   blocks: SlackBlock[];
 }
+
+export interface SlackRenderOptions {
+  /**
+   * How the view's chart appears. `inline` (replies, App Home): an image block Slack fetches from
+   * the chart's URL. `attached` (channel posts and their updates): the deliverer uploads the PNG
+   * under the post, so the message itself carries the chart's title and alt text only; an update
+   * then looks like the post, and the post says what the chart shows even if the upload failed.
+   */
+  image?: 'inline' | 'attached';
+}
+
+/** A Slack user or Enterprise Grid user id: anything else is not written inside `<@…>`. */
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,30}$/;
 
 const TONE_EMOJI: Record<Tone, string> = { info: '', success: '✅', warning: '🟠', urgent: '🔴', error: '❌' };
 
@@ -153,6 +171,51 @@ function bodyUnits(blocks: ViewBlock[], compact: boolean, ids: ActionIds): Unit[
 
 const count = (units: Unit[]) => units.reduce((n, u) => n + u.blocks.length, 0);
 
+/**
+ * The people to notify, as escaped mrkdwn: `<@U…>` for a linked account, the name otherwise.
+ * Each person once, at most SLACK_LIMITS.mentions of them; '' when there is nobody.
+ */
+export function mentionsMrkdwn(mentions: readonly ViewMention[] | undefined): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const m of mentions ?? []) {
+    if (seen.has(m.staffId) || parts.length >= SLACK_LIMITS.mentions) continue;
+    seen.add(m.staffId);
+    if (m.userId && SLACK_USER_ID.test(m.userId)) parts.push(`<@${m.userId}>`);
+    else if (m.name.trim()) parts.push(escapeMrkdwn(truncate(m.name.trim(), SLACK_LIMITS.mentionName)));
+  }
+  return parts.join(', ');
+}
+
+/** A web address Slack may fetch, or undefined. */
+function imageUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  try {
+    const url = new URL(raw);
+    return ['https:', 'http:'].includes(url.protocol) && url.href.length <= SLACK_LIMITS.imageUrl ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The chart: an image block when it is shown inline from a URL, else its title and alt text. */
+function imageBlocks(view: MessageView, mode: 'inline' | 'attached'): SlackBlock[] {
+  const image = view.image;
+  if (!image) return [];
+  const url = mode === 'inline' ? imageUrl(image.url) : undefined;
+  if (url) {
+    const block: ImageBlock = {
+      type: 'image', image_url: url, alt_text: truncate(orDash(image.alt.trim() ? image.alt : image.title), SLACK_LIMITS.imageAltText),
+      title: plain(image.title, SLACK_LIMITS.imageTitle),
+    };
+    return [block];
+  }
+  const title = image.title.trim() ? bold(escapeMrkdwn(image.title.trim())) : '';
+  const alt = image.alt.trim() ? escapeMrkdwn(image.alt.trim()) : '';
+  const line = title && alt ? `${title}: ${alt}` : title || alt;
+  return line ? [context(line)] : [];
+}
+
 /** What the view's buttons and links need, at the end of the message. */
 function tailBlocks(view: MessageView, ids: ActionIds): SlackBlock[] {
   const tail: SlackBlock[] = view.buttons?.length ? actions(view.buttons, ids) : [];
@@ -203,10 +266,15 @@ function blockCount(block: ViewBlock, compact: boolean): number {
  * The view's blocks within `maxBlocks`. `ids` numbers the buttons, shared by every view on one
  * surface (the Home tab renders several) so action_ids stay unique across it.
  */
-export function renderViewBlocks(view: MessageView, maxBlocks: number, ids: ActionIds): SlackBlock[] {
+export function renderViewBlocks(view: MessageView, maxBlocks: number, ids: ActionIds, options: SlackRenderOptions = {}): SlackBlock[] {
   const emoji = TONE_EMOJI[view.tone ?? 'info'];
-  const head: SlackBlock[] = [{ type: 'header', text: plain(`${emoji ? `${emoji} ` : ''}${orDash(view.title)}`, SLACK_LIMITS.headerText) }];
-  const tailSize = Math.ceil((view.buttons?.length ?? 0) / SLACK_LIMITS.actionsElements) + Math.ceil((view.links?.length ?? 0) / SLACK_LIMITS.contextElements);
+  const mentions = mentionsMrkdwn(view.mentions);
+  const head: SlackBlock[] = [
+    ...(mentions ? [section(mentions)] : []),
+    { type: 'header', text: plain(`${emoji ? `${emoji} ` : ''}${orDash(view.title)}`, SLACK_LIMITS.headerText) },
+  ];
+  const chart = imageBlocks(view, options.image ?? 'inline');
+  const tailSize = chart.length + Math.ceil((view.buttons?.length ?? 0) / SLACK_LIMITS.actionsElements) + Math.ceil((view.links?.length ?? 0) / SLACK_LIMITS.contextElements);
   const budget = maxBlocks - head.length - tailSize;
   if (budget < 1) throw new Error(`Slack view "${view.title.slice(0, 40)}" needs ${head.length + tailSize} blocks for its title, buttons and links alone (limit ${maxBlocks})`);
 
@@ -214,12 +282,16 @@ export function renderViewBlocks(view: MessageView, maxBlocks: number, ids: Acti
   // Body before tail, so buttons are numbered in the order they are shown.
   const units = bodyUnits(view.blocks, compact, ids);
   const body = count(units) <= budget ? units.flatMap((u) => u.blocks) : fit(units, budget);
-  return [...head, ...body, ...tailBlocks(view, ids)];
+  return [...head, ...body, ...chart, ...tailBlocks(view, ids)];
 }
 
-export function renderMessage(view: MessageView): SlackMessage {
+export function renderMessage(view: MessageView, options: SlackRenderOptions = {}): SlackMessage {
+  // The mentions lead the text too: it is the notification preview, and what screen readers read first.
+  const mentions = mentionsMrkdwn(view.mentions);
+  const room = SLACK_LIMITS.fallbackText - (mentions ? mentions.length + 1 : 0);
+  const fallback = safeMrkdwn(orDash(view.fallbackText.trim() ? view.fallbackText : view.title), room);
   return {
-    text: safeMrkdwn(orDash(view.fallbackText.trim() ? view.fallbackText : view.title), SLACK_LIMITS.fallbackText),
-    blocks: renderViewBlocks(view, SLACK_LIMITS.messageBlocks, new ActionIds()),
+    text: mentions ? `${mentions}\n${fallback}` : fallback,
+    blocks: renderViewBlocks(view, SLACK_LIMITS.messageBlocks, new ActionIds(), options),
   };
 }

@@ -86,8 +86,27 @@ export interface InputChoiceSet extends InputBase {
   value?: string;
 }
 
+/** An image Teams fetches by URL (a chart served at /charts/<token>.png): https, at most 1024 × 1024 and 1 MB. */
+export interface ImageElement extends Placed {
+  type: 'Image';
+  url: string;
+  altText: string;
+  /** Teams: the image opens full size (stage view) when clicked. */
+  msteams?: { allowExpand: boolean };
+}
+
 export type CardInput = InputText | InputDate | InputNumber | InputChoiceSet;
-export type CardElement = TextBlock | FactSet | Container | ActionSet | CardInput;
+export type CardElement = TextBlock | FactSet | Container | ActionSet | ImageElement | CardInput;
+
+/**
+ * A card mention: Teams notifies `mentioned.id` (an AAD object id, a UPN or a `29:` id) and shows
+ * the `<at>…</at>` tag in a TextBlock whose text is exactly `text` as a mention of them.
+ */
+export interface MentionEntity {
+  type: 'mention';
+  text: string;
+  mentioned: { id: string; name: string };
+}
 
 /**
  * What an Action.Execute carries: Teams sends it back as `value.action.data`, with the values of
@@ -145,8 +164,8 @@ export interface AdaptiveCard {
   fallbackText: string;
   body: CardElement[];
   actions?: CardAction[];
-  /** Teams: use the full width of the conversation. */
-  msteams: { width: 'Full' };
+  /** Teams: use the full width of the conversation; the people the card mentions. */
+  msteams: { width: 'Full'; entities?: MentionEntity[] };
   /** Universal Actions: the clients of `userIds` fetch their own version of the card on sight. */
   refresh?: { action: ExecuteAction; userIds: string[] };
 }

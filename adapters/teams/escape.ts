@@ -12,11 +12,11 @@
  * backslashes literally (microsoft/AdaptiveCards#5590, #7474), so each backslash we add is one a
  * clinician may see on a phone. `A-1042 (PAT-7)` therefore goes out as it is.
  *
- * Mentions: Teams turns `<at>Name</at>` into a mention only when the message's `msteams.entities`
- * lists a mention whose `text` is exactly that tag. The renderers never build that list (and
- * never from user text), so a typed `<at>Everyone</at>` could not notify anyone; it is still
- * made inert with an invisible WORD JOINER after the `<`, so the text reads the same but is no
- * tag whatever the client does with it. `{{DATE(…)}}` and `{{TIME(…)}}`, which Teams replaces
+ * Mentions: Teams turns `<at>Name</at>` into a mention only when the card's `msteams.entities`
+ * lists a mention whose `text` is exactly that tag. render-card.ts builds that list only from the
+ * view's `mentions` (people the core chose, by their linked account), never from text, so a typed
+ * `<at>Everyone</at>` could not notify anyone; it is still made inert with an invisible WORD
+ * JOINER after the `<`, so the text reads the same but is no tag whatever the client does with it. `{{DATE(…)}}` and `{{TIME(…)}}`, which Teams replaces
  * with a localised date, are broken the same way.
  *
  * Line breaks: a TextBlock needs a blank line to break a line (a single `\n` is folded into a

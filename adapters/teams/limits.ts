@@ -51,6 +51,13 @@ export const TEAMS_LIMITS = {
    */
   fallbackText: 2000,
 
+  /** People one card mentions: design cap (views name one to three). */
+  mentions: 20,
+  /** A mentioned person's name inside `<at>…</at>`, or in plain text: design cap. */
+  mentionName: 100,
+  /** Image `altText`: design cap, as Slack's image alt text. */
+  imageAltText: 2000,
+
   /** `refresh.userIds`: "Maximum 60 different users can see a different version of the card" (user-specific views). */
   refreshUserIds: 60,
 } as const;

@@ -14,14 +14,22 @@
  *
  * Staying within 28,000 bytes (limits.ts): when the card would be bigger, list items are dropped
  * from the end and a subtle line in place of the first one dropped counts them and points to
- * `list`; if that is not enough, other body blocks go the same way. The title, buttons and links
- * are never dropped; a card that would not fit even then is refused with an error, since Teams
- * would refuse the message whole.
+ * `list`; if that is not enough, other body blocks go the same way. The title, mentions, chart,
+ * buttons and links are never dropped; a card that would not fit even then is refused with an
+ * error, since Teams would refuse the message whole.
+ *
+ * Mentions: a TextBlock under the title names the people to notify, `<at>Name</at>` for each with
+ * a linked Teams account, listed in the card's `msteams.entities` (Teams notifies only tags that
+ * an entity names exactly); a person with no linked account is named in plain, escaped text.
+ * A chart is an Image fetched from its URL (PUBLIC_BASE_URL), after the body; without a URL the
+ * card says so and gives the chart's alt text instead.
  */
-import type { MessageView, Tone, ViewBlock, ViewLink } from '../../src/index.js';
+import type { MessageView, Tone, ViewBlock, ViewLink, ViewMention } from '../../src/index.js';
 import { REFRESH_VERB, actionRows, actionTitle, renderButton } from './card-actions.js';
-import { CARD_SCHEMA, CARD_VERSION, cardBytes, type AdaptiveCard, type CardAction, type CardElement, type Container, type TextBlock } from './card-types.js';
-import { cardText, escapeMarkdown, orDash, truncateEscaped } from './escape.js';
+import {
+  CARD_SCHEMA, CARD_VERSION, cardBytes, type AdaptiveCard, type CardAction, type CardElement, type Container, type MentionEntity, type TextBlock,
+} from './card-types.js';
+import { cardText, escapeMarkdown, orDash, truncate, truncateEscaped } from './escape.js';
 import { TEAMS_LIMITS } from './limits.js';
 
 export type { AdaptiveCard } from './card-types.js';
@@ -160,6 +168,63 @@ function linkAction(link: ViewLink): CardAction | TextBlock {
   return text(link.label);
 }
 
+/**
+ * An id Teams mentions by. For Teams, platform_identities holds the person's AAD object id (the
+ * adapter links `from.aadObjectId`), which card mentions accept as `mentioned.id` beside UPNs and
+ * `29:` ids (learn.microsoft.com …/cards/cards-format, "Mention support within Adaptive Cards").
+ */
+const TEAMS_USER_ID = /^[\w:.@-]{1,200}$/;
+
+/** A name fit to sit inside `<at>…</at>`: letters, digits, spaces and name punctuation, so it can neither end the tag nor format. */
+function tagName(name: string): string {
+  return truncate(name.normalize('NFC').replace(/[^\p{L}\p{M}\p{N} .'’-]/gu, '').replace(/\s+/g, ' ').trim(), TEAMS_LIMITS.mentionName);
+}
+
+/** The mentions line and its entities; each person once, at most TEAMS_LIMITS.mentions. */
+function mentionsOf(mentions: readonly ViewMention[] | undefined): { line?: TextBlock; entities: MentionEntity[] } {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  const entities: MentionEntity[] = [];
+  for (const m of mentions ?? []) {
+    if (seen.has(m.staffId) || parts.length >= TEAMS_LIMITS.mentions) continue;
+    seen.add(m.staffId);
+    const name = tagName(m.name);
+    if (m.userId && TEAMS_USER_ID.test(m.userId) && name) {
+      const tag = `<at>${name}</at>`;
+      parts.push(tag);
+      entities.push({ type: 'mention', text: tag, mentioned: { id: m.userId, name: truncate(m.name.trim(), TEAMS_LIMITS.mentionName) } });
+    } else if (m.name.trim()) {
+      parts.push(escapeMarkdown(truncate(m.name.trim(), TEAMS_LIMITS.mentionName)));
+    }
+  }
+  // Built here rather than with cardText: the tags must reach Teams unescaped; the names around them are escaped.
+  return { ...(parts.length ? { line: { type: 'TextBlock', text: parts.join(', '), wrap: true } } : {}), entities };
+}
+
+/** Our words where a chart cannot be shown: a card image needs an address Teams can fetch. */
+const CHART_NEEDS_URL = 'The chart is not shown in Teams until PUBLIC_BASE_URL is set for closedloop (ask your administrator). What it shows:';
+
+function webUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  try {
+    const url = new URL(raw);
+    return ['https:', 'http:'].includes(url.protocol) ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The chart: its title and the image, or, with no URL, a line saying why it is missing and its alt text. */
+function chartElements(view: MessageView): CardElement[] {
+  const image = view.image;
+  if (!image) return [];
+  const alt = image.alt.trim() ? image.alt : image.title;
+  const title: CardElement[] = image.title.trim() ? [text(image.title, { weight: 'bolder' })] : [];
+  const url = webUrl(image.url);
+  if (url) return [...title, { type: 'Image', url, altText: truncate(orDash(alt), TEAMS_LIMITS.imageAltText), msteams: { allowExpand: true } }];
+  return [...title, text(CHART_NEEDS_URL, { isSubtle: true }), ...(alt.trim() ? [text(alt)] : [])];
+}
+
 /** The view's buttons and links: card actions when they fit one row, else ActionSets closing the body. */
 function closing(view: MessageView): { tail: CardElement[]; actions?: CardAction[] } {
   const links = (view.links ?? []).map(linkAction);
@@ -177,14 +242,16 @@ export function renderCard(view: MessageView, options: RenderCardOptions = {}): 
     weight: 'bolder', size: 'medium', style: 'heading', ...(color ? { color } : {}),
   };
   const { tail, actions } = closing(view);
+  const { line, entities } = mentionsOf(view.mentions);
+  const chart = chartElements(view);
   const build = (body: CardElement[]): AdaptiveCard => ({
     type: 'AdaptiveCard',
     $schema: CARD_SCHEMA,
     version: CARD_VERSION,
     fallbackText: cardToActivityText(view),
-    body: [title, ...body, ...tail],
+    body: [title, ...(line ? [line] : []), ...body, ...chart, ...tail],
     ...(actions ? { actions } : {}),
-    msteams: { width: 'Full' },
+    msteams: { width: 'Full', ...(entities.length ? { entities } : {}) },
     ...(options.userIds ? { refresh: refreshFor(view, options.userIds) } : {}),
   });
   return fit(bodyUnits(view.blocks), build);

@@ -69,6 +69,10 @@ export const commandSchema = z.discriminatedUnion('name', [
   z.object({ name: z.literal('dna'), patientRef, test: word, reason: text.optional() }),
   z.object({ name: z.literal('discharge'), patientRef, date: isoDate.optional() }),
   z.object({ name: z.literal('audit'), target: z.union([z.object({ actionId }), z.object({ patientRef })], { error: 'must be an action id (A-1042) or a patient reference' }) }),
+  z.object({
+    name: z.literal('digest'), period: z.enum(['weekly', 'monthly'], 'must be weekly or monthly'),
+    team: z.string().trim().min(1, 'is missing').max(200, 'must be at most 200 characters').superRefine(safe({})).optional(),
+  }),
   z.object({ name: z.literal('link'), target, email: z.email(EMAIL) }),
   z.object({ name: z.literal('bind'), team: z.string().trim().min(1, 'is missing').max(200, 'must be at most 200 characters').superRefine(safe({})), purpose: z.enum(['mdt', 'managers']).default('mdt') }),
 ]);

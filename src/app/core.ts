@@ -16,6 +16,7 @@ import { fail } from '../domain/outcome.js';
 import { helpView, messageView, unexpectedView } from '../views/common-views.js';
 import { runActionCommand } from './commands/action-commands.js';
 import { runBind, runLink } from './commands/admin-commands.js';
+import { runDigest } from './commands/digest-commands.js';
 import { runRecord } from './commands/record-commands.js';
 import { runAudit, runHome, runList, runPatient } from './commands/view-commands.js';
 import { refused, type ActionRead, type CommandContext, type CoreDeps, type Reply } from './context.js';
@@ -30,7 +31,7 @@ import { commandFromSubmission } from './submission.js';
 export type { CoreDeps } from './context.js';
 
 /** Commands that only read: everything else changes the register, the workflow or a link. */
-const READ_ONLY = new Set<Command['name']>(['help', 'mine', 'home', 'list', 'patient', 'audit']);
+const READ_ONLY = new Set<Command['name']>(['help', 'mine', 'home', 'list', 'patient', 'audit', 'digest']);
 
 /** Commands that change one action, named by its id. */
 const CHANGES_AN_ACTION = new Set<Command['name']>(['claim', 'release', 'close', 'handoff', 'escalate', 'note']);
@@ -54,6 +55,7 @@ function dispatch(ctx: CommandContext, command: Exclude<Command, { name: 'help' 
     case 'list': return runList(ctx, command);
     case 'patient': return runPatient(ctx, command);
     case 'audit': return runAudit(ctx, command);
+    case 'digest': return runDigest(ctx, command);
     case 'result':
     case 'dna':
     case 'discharge': return runRecord(ctx, command);

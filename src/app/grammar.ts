@@ -32,6 +32,8 @@ export type Command =
   | { name: 'dna'; patientRef: string; test: string; reason?: string }
   | { name: 'discharge'; patientRef: string; date?: string }
   | { name: 'audit'; target: { actionId: number } | { patientRef: string } }
+  /** The weekly digest or monthly summary of the last complete period; TEAM by name, else the channel's or the person's only team. */
+  | { name: 'digest'; period: 'weekly' | 'monthly'; team?: string }
   | { name: 'link'; target: TargetSpec; email: string }
   | { name: 'bind'; team: string; purpose: 'mdt' | 'managers' };
 
@@ -214,6 +216,15 @@ function readCommand(text: string): Outcome<Command, ParseError> {
       if (id !== null && /^a-?\d+$/i.test(rest[0])) return ok({ name: 'audit', target: { actionId: id } });
       return isPatientRef(rest[0]) ? ok({ name: 'audit', target: { patientRef: rest[0] } }) : fail('COMMAND.USAGE', `${quoted(rest[0])} is neither an action id nor a patient reference. ${usage('audit')}`);
     }
+    case 'digest': {
+      const period = rest[0]?.toLowerCase();
+      if (period !== 'weekly' && period !== 'monthly') {
+        return fail('COMMAND.USAGE', `digest needs weekly or monthly${rest[0] ? `, not ${quoted(rest[0])}` : ''}. ${usage('digest')}`);
+      }
+      // Team names may have spaces ("North CMHT"): the rest of the line is the name.
+      const team = restText(1);
+      return ok(team ? { name: 'digest', period, team } : { name: 'digest', period });
+    }
     case 'link': {
       if (!rest[0] || !rest[1]) return fail('COMMAND.USAGE', `link needs the chat user and their staff email. ${usage('link')}`);
       const target = parseTarget(rest[0]);
@@ -256,7 +267,7 @@ export const MAX_CHAT_LINE = 4_000;
 const FIELD_WORDS: Record<string, string> = {
   actionId: 'action id', patientRef: 'patient reference', target: 'person', mention: 'person', email: 'email', text: 'text',
   reason: 'reason', note: 'note', outcome: 'outcome', test: 'test', unit: 'unit', value: 'value', date: 'date',
-  attempts: 'attempts', adjustments: 'adjustments', team: 'team name', topic: 'topic', filter: 'list',
+  attempts: 'attempts', adjustments: 'adjustments', team: 'team name', topic: 'topic', filter: 'list', period: 'period',
 };
 
 /**

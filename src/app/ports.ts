@@ -15,6 +15,7 @@ export type { ActionQuery } from '../domain/actions/records.js';
 import type { ActionPatch } from '../domain/actions/transitions.js';
 import type { AuditActor, AuditRecord, TimelineEntry, TimelineFilter, Via } from '../domain/audit.js';
 import type { IsoDate } from '../domain/dates.js';
+import type { PeriodKind, PeriodReport, ReportChart } from '../domain/digest/metrics.js';
 import type { AccountKey, PlatformAccount, Resolution, StaffMember } from '../domain/identity.js';
 import type { Failure, Outcome } from '../domain/outcome.js';
 import type { PatientState } from '../domain/register.js';
@@ -182,6 +183,26 @@ export interface RegisterReader {
   patientState(patientId: string, asOf: IsoDate, ruleSet: RuleSet): Promise<PatientState | null>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Reports: the weekly and monthly figures
+
+export interface PeriodReportRequest {
+  teamId: string;
+  kind: PeriodKind;
+  now: Date;
+  ruleSet: RuleSet;
+}
+
+export interface ReportReader {
+  /** The names of these teams (a person's own), so a team typed by name can be found among them. */
+  teams(teamIds: readonly string[]): Promise<{ teamId: string; teamName: string }[]>;
+  /**
+   * The team's last complete week or month in its own time zone, with the weekly chart stored
+   * when the service has a public address to show it from; null when the team no longer exists.
+   */
+  lastPeriod(request: PeriodReportRequest): Promise<{ report: PeriodReport; chart: ReportChart | null } | null>;
+}
+
 export interface Stores {
   actions: ActionStore;
   receipts: ReceiptStore;
@@ -191,4 +212,5 @@ export interface Stores {
   records: RecordStore;
   audit: AuditReader;
   register: RegisterReader;
+  reports: ReportReader;
 }

@@ -11,7 +11,7 @@ export const COMMAND_INFO = [
     summary: 'Create or upgrade the database schema (also done automatically on start).',
   },
   {
-    name: 'import', usage: 'import register FILE | import events FILE',
+    name: 'import', usage: 'import register FILE [--events FILE2] | import events FILE',
     summary: 'Import a register or events CSV (all-or-nothing; re-importing changes nothing).',
   },
   {
@@ -42,6 +42,20 @@ export const COMMAND_INFO = [
   {
     name: 'outbox', usage: 'outbox [--failed] [--limit N] [--format table|json] | outbox retry ID',
     summary: 'Chat posts and updates waiting to be delivered (--failed: dead letters); "retry ID" sends a dead letter again.',
+  },
+  {
+    name: 'digest', usage: 'digest run [--team T] [--kind daily|weekly|monthly] [--as-of YYYY-MM-DD] [--print] [--force]',
+    summary: 'Queue a digest now, once per channel and period like the scheduler\'s (--force posts it again, audited); '
+      + '--print writes it to stdout and queues nothing.',
+  },
+  {
+    name: 'team', usage: 'team show TEAM | team set TEAM KEY=VALUE…',
+    summary: 'A team\'s digest and escalation settings and channels, or change settings (validated, audited).',
+  },
+  {
+    name: 'report', usage: 'report weekly|monthly [--team T] [--as-of YYYY-MM-DD] [--format table|csv|json] [--chart FILE.png]',
+    summary: 'A team\'s weekly or monthly figures (compliance by drug group, overdue trend, timeliness, escalations); '
+      + 'default every team, last complete period. --chart writes a team\'s 12-week compliance chart (weekly, with --team).',
   },
   {
     name: 'console', usage: 'console --as EMAIL',

@@ -21,6 +21,9 @@ const LOADERS: Record<CliCommandName, () => Promise<CommandSpec>> = {
   staff: async () => (await import('./staff-commands.js')).staffCommand,
   sync: async () => (await import('./workflow-commands.js')).syncCommand,
   outbox: async () => (await import('./outbox-commands.js')).outboxCommand,
+  digest: async () => (await import('./digest-commands.js')).digestCommand,
+  team: async () => (await import('./team-commands.js')).teamCommand,
+  report: async () => (await import('./report-commands.js')).reportCommand,
   console: async () => (await import('./console-command.js')).consoleCommand,
 };
 

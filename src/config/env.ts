@@ -23,6 +23,32 @@ function isListenHost(value: string): boolean {
   return value.length <= 253 && /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$/.test(value);
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Why PUBLIC_BASE_URL cannot be used, or null. Teams fetches card images from it, so it must be
+ * an https:// address the platform can reach; plain http:// is accepted only for this machine
+ * (localhost, 127.0.0.1, [::1]) and never with NODE_ENV=production. It holds no credentials, query
+ * or fragment, since every chart URL is built by appending a path to it.
+ */
+function publicBaseUrlProblem(value: string, production: boolean): string | null {
+  const hint = 'must be the https:// address at which Teams and Slack reach this service, e.g. https://closedloop.example.nhs.uk';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return hint;
+  }
+  if (url.protocol === 'http:') {
+    if (!LOOPBACK.has(url.hostname)) return `${hint} (http:// only for localhost)`;
+    if (production) return `${hint} (http:// is refused with NODE_ENV=production)`;
+  } else if (url.protocol !== 'https:') {
+    return hint;
+  }
+  if (url.username || url.password || url.search || url.hash) return `${hint}, with no user name, password, ?query or #fragment`;
+  return null;
+}
+
 const envSchema = z.object({
   DATABASE_URL: z.string().trim().min(1).optional()
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://'),
@@ -42,7 +68,14 @@ const envSchema = z.object({
     .refine((n) => n >= 1 && n <= 50, 'must be a whole number from 1 to 50').default(12),
   /** Set to "false" to start with an empty register instead of the fictional demo data. */
   DEMO_DATA: z.enum(['true', 'false'], 'must be true or false').default('true').transform((v) => v === 'true'),
+  /** Where chat platforms reach this service from outside (charts on Teams cards): see publicBaseUrl. */
+  PUBLIC_BASE_URL: z.string().trim().min(1).optional(),
+  NODE_ENV: z.string().optional(),
 }).superRefine((e, ctx) => {
+  if (e.PUBLIC_BASE_URL !== undefined) {
+    const problem = publicBaseUrlProblem(e.PUBLIC_BASE_URL, e.NODE_ENV === 'production');
+    if (problem) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: problem });
+  }
   if (e.DATABASE_OWNER_URL !== undefined && e.DATABASE_URL === undefined) {
     ctx.addIssue({ code: 'custom', path: ['DATABASE_OWNER_URL'], message: 'needs DATABASE_URL too (the embedded database has only one role); set both, or unset it' });
   }
@@ -61,6 +94,12 @@ export type AppConfig = {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   demoData: boolean;
   outboxMaxAttempts: number;
+  /**
+   * PUBLIC_BASE_URL without a trailing slash, e.g. "https://closedloop.example.nhs.uk"; undefined
+   * when not set. Charts are served at `${publicBaseUrl}/charts/<token>.png` (chartImageUrl in
+   * src/delivery/prepare-view.ts); without it Teams cards say the chart is not available.
+   */
+  publicBaseUrl: string | undefined;
   /** Action timings (review windows, escalation, reconciliation): see src/config/workflow.ts. */
   workflow: WorkflowConfig;
 };
@@ -96,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
       logLevel: e.LOG_LEVEL,
       demoData: e.DEMO_DATA,
       outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      publicBaseUrl: e.PUBLIC_BASE_URL === undefined ? undefined : new URL(e.PUBLIC_BASE_URL).href.replace(/\/+$/, ''),
       workflow: workflow.value,
     },
   };

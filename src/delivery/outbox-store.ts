@@ -18,6 +18,7 @@ import { rowsOf } from '../db/client.js';
 import type { Database, Queryable } from '../db/database.js';
 import { pgErrorCode } from '../db/errors.js';
 import { dateValue, jsonValue } from '../db/values.js';
+import { linkDigestMessage } from '../digests/digest-links.js';
 import { fail, ok, type Outcome } from '../domain/outcome.js';
 import type { MessageView, ViewSubject } from '../views/model.js';
 import { classifyFailure, decideFailure, type ChannelKey, type FailureDecision } from './schedule.js';
@@ -183,6 +184,10 @@ export async function markDelivered(db: Database, row: OutboxRow, result: { mess
     const actionIds = actionIdsOf(row.subject);
     for (const actionId of actionIds) {
       await tx.execute(sql`INSERT INTO message_actions (message_row_id, action_id) VALUES (${Number(message.id)}, ${actionId})`);
+    }
+    // A daily digest is linked to the actions it covers, so it re-renders as they are claimed and closed.
+    if (row.subject?.kind === 'digest' && typeof row.subject.runId === 'number') {
+      await linkDigestMessage(tx, { messageRowId: Number(message.id), platform: row.platform, tenant: row.tenant, channelId: row.channelId }, row.subject.runId);
     }
     // The audit trail (unlike the logs) may name the patient: it lets an inspection find the post.
     const [patient] = actionIds.length === 0 ? [] : rowsOf<{ patient_ref: string }>(await tx.execute(sql`SELECT p.patient_ref

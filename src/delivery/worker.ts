@@ -15,7 +15,8 @@ import { pgErrorCode } from '../db/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { claimDue, markDelivered, markFailed, type OutboxRow } from './outbox-store.js';
 import { DeliveryError, type Deliverer } from './ports.js';
-import { renderForDelivery } from './render-subject.js';
+import { prepareViewForDelivery } from './prepare-view.js';
+import { renderForDelivery, type RenderOptions } from './render-subject.js';
 import { createPacer, type ChannelKey } from './schedule.js';
 
 /** How long a kick waits for others to join it before the worker looks for due rows. */
@@ -41,6 +42,8 @@ export interface OutboxWorkerOptions {
   concurrency?: number;
   /** Jitter source for backoff (tests make it fixed). */
   random?: () => number;
+  /** What rendering a subject needs beyond the database: the rule set (digests) and the public base URL (charts). */
+  render?: RenderOptions;
 }
 
 export interface OutboxWorker {
@@ -121,8 +124,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     let messageId: string;
     try {
       try {
-        const view = await renderForDelivery(db, row, now());
-        if (!view) throw new DeliveryError('permanent', 'nothing_to_render');
+        const rendered = await renderForDelivery(db, row, now(), options.render);
+        if (!rendered) throw new DeliveryError('permanent', 'nothing_to_render');
+        // Mentions and charts are resolved for this row's platform now, not when it was queued.
+        const view = await prepareViewForDelivery(db, row, rendered, now(), { publicBaseUrl: options.render?.publicBaseUrl });
         if (row.kind === 'post') {
           messageId = (await deliverer.post(channel, view)).messageId;
         } else {

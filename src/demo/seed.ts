@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { count } from 'drizzle-orm';
+import { count, inArray, isNull, and } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { patients } from '../db/schema.js';
+import { patients, teams } from '../db/schema.js';
 import type { IsoDate } from '../domain/dates.js';
 import { fail, ok, type Outcome } from '../domain/outcome.js';
 import type { RuleSet } from '../domain/rules/schema.js';
@@ -60,5 +60,8 @@ export async function seedDemoStaffAndActions(db: Database, ruleSet: RuleSet, op
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  // The demo shows the whole loop, escalations included, at once: its teams are not onboarding (a
+  // real team's first import holds its escalations back until its first digest has gone out).
+  await db.update(teams).set({ firstDigestAt: options.now }).where(and(inArray(teams.name, [...DEMO_TEAMS]), isNull(teams.firstDigestAt)));
   return ok(await syncActions(db, ruleSet, { asOf: options.today, now: options.now, actor, config: options.config }));
 }

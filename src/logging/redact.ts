@@ -36,6 +36,8 @@ export const FIELD_SHAPES: Readonly<Record<string, Shape>> = {
   stage: 'token', phase: 'token', check: 'token', path: 'token', signal: 'token', platform: 'token', tenant: 'token',
   // outbox and chat plumbing
   outboxId: 'token', kind: 'token', attempts: 'token', actionId: 'token', callbackId: 'token', verb: 'token',
+  // digests and sweeps: a team's uuid (never its name, which may say where patients are) and counts
+  teamId: 'token', count: 'token',
   // errors (see describeError)
   error: 'token', code: 'token', cause: 'token', stack: 'text', message: 'text',
   sqlstate: 'token', severity: 'token', schema: 'token', table: 'token', column: 'token', constraint: 'token',

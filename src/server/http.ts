@@ -1,10 +1,12 @@
 /**
- * The service's HTTP listener. Chat adapters mount their routes here in later releases; today it
- * serves `/healthz`, which checks the database as well as the process.
+ * The service's HTTP listener: `/healthz` (which checks the database as well as the process),
+ * `GET /charts/<token>.png` (stored charts, which Teams fetches for card images), and the routes
+ * chat adapters mount (`/slack/events`, `/api/messages`).
  */
 import http from 'node:http';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
+import { CHART_PATH_PREFIX, findChartImage } from '../delivery/prepare-view.js';
 import type { Logger } from '../logging/logger.js';
 
 export interface HealthInfo {
@@ -15,16 +17,59 @@ export interface HealthInfo {
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
 
-export function createHttpServer(db: Database, info: HealthInfo, logger: Logger, routes: RouteHandler[] = []): http.Server {
+/** `/charts/<token>.png` and nothing else: no dots, slashes or escapes in the token, no suffix. */
+const CHART_PATH = /^\/charts\/([A-Za-z0-9_-]{1,128})\.png$/;
+/** Longest a client or proxy may keep a chart; always less than the time left before it expires. */
+const CHART_MAX_AGE_S = 3600;
+/** A cached copy stops being used this long before the chart itself expires. */
+const CHART_EXPIRY_MARGIN_S = 60;
+
+/**
+ * Serves a stored chart. The token is the only secret (128 random bits, looked up exactly), so an
+ * unknown, expired or malformed token, and any other method or path under /charts/, all get the
+ * same 404: nobody can tell which tokens ever existed. `private` keeps shared caches from storing
+ * a chart; its max-age ends before the chart expires.
+ */
+async function serveChart(db: Database, req: http.IncomingMessage, res: http.ServerResponse, path: string, now: Date): Promise<void> {
+  const token = CHART_PATH.exec(path)?.[1];
+  const readable = req.method === 'GET' || req.method === 'HEAD';
+  const chart = token && readable ? await findChartImage(db, token, now, { withPng: true }) : null;
+  if (!chart?.png) {
+    const body = JSON.stringify({ error: 'not_found' });
+    res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+    res.end(body);
+    return;
+  }
+  const left = Math.floor((chart.expiresAt.getTime() - now.getTime()) / 1000) - CHART_EXPIRY_MARGIN_S;
+  res.writeHead(200, {
+    'content-type': 'image/png',
+    'content-length': chart.png.byteLength,
+    'cache-control': `private, max-age=${Math.max(0, Math.min(CHART_MAX_AGE_S, left))}`,
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'",
+    'referrer-policy': 'no-referrer',
+  });
+  res.end(req.method === 'HEAD' ? undefined : chart.png);
+}
+
+export interface HttpServerOptions {
+  /** The clock that decides whether a chart has expired (tests move it). */
+  now?: () => Date;
+}
+
+export function createHttpServer(db: Database, info: HealthInfo, logger: Logger, routes: RouteHandler[] = [], options: HttpServerOptions = {}): http.Server {
+  const now = options.now ?? (() => new Date());
   return http.createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
-      const ref = logger.unexpected(err, { path: req.url?.split('?')[0] });
+      // A chart's token is its only key: it is not written to the log.
+      const path = req.url?.split('?')[0];
+      const ref = logger.unexpected(err, { path: path?.startsWith(CHART_PATH_PREFIX) ? `${CHART_PATH_PREFIX}*` : path });
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', reference: ref });
     });
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       try {
         await db.execute(sql`SELECT 1`);
@@ -33,6 +78,10 @@ export function createHttpServer(db: Database, info: HealthInfo, logger: Logger,
         const ref = logger.unexpected(err, { check: 'healthz' });
         sendJson(res, 503, { status: 'unavailable', database: info.driver, reference: ref });
       }
+      return;
+    }
+    if (path.startsWith(CHART_PATH_PREFIX)) {
+      await serveChart(db, req, res, path, now());
       return;
     }
     for (const route of routes) if (await route(req, res)) return;

@@ -12,6 +12,7 @@ import { changeAction } from './action-changes.js';
 import { sqlChannels } from './channels.js';
 import { sqlPatients, sqlStaff } from './people.js';
 import { sqlReceipts } from './receipts.js';
+import { sqlReports, type ReportStoreOptions } from './reports.js';
 
 function sqlActions(db: Database): ActionStore {
   return {
@@ -43,7 +44,9 @@ function sqlRegister(db: Database): RegisterReader {
   };
 }
 
-export function createStores(db: Database): Stores {
+export type StoreOptions = ReportStoreOptions;
+
+export function createStores(db: Database, options: StoreOptions = {}): Stores {
   return {
     actions: sqlActions(db),
     receipts: sqlReceipts(db),
@@ -53,5 +56,6 @@ export function createStores(db: Database): Stores {
     records: sqlRecords(db),
     audit: sqlAudit(db),
     register: sqlRegister(db),
+    reports: sqlReports(db, options),
   };
 }

@@ -5,7 +5,7 @@
 
 export const COMMAND_NAMES = [
   'help', 'mine', 'home', 'list', 'claim', 'release', 'close', 'handoff', 'escalate', 'note', 'patient', 'result', 'dna',
-  'discharge', 'audit', 'link', 'bind',
+  'discharge', 'audit', 'digest', 'link', 'bind',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -31,6 +31,7 @@ export const COMMAND_HELP: Record<CommandName, CommandHelp> = {
   dna: { usage: 'dna REF TEST [REASON]', summary: 'record a missed appointment' },
   discharge: { usage: 'discharge REF [DATE]', summary: 'record a hospital discharge (opens a reconciliation)' },
   audit: { usage: 'audit ID|REF', summary: "an action's or patient's timeline" },
+  digest: { usage: 'digest weekly|monthly [TEAM]', summary: "managers and duty leads: last week's or last month's figures (compliance, timeliness, escalations)" },
   link: { usage: 'link @user EMAIL', summary: 'admins: link a chat account to a member of staff' },
   bind: { usage: 'bind TEAM [managers]', summary: "admins: make this channel the team's channel (or its managers')" },
 };

@@ -25,6 +25,14 @@
  *   parses), message "An HTTP protocol error occurred: statusCode = 500". The default retryConfig
  *   would retry a 5xx for about 30 minutes, which is why clients under test use `retries: 0`.
  *
+ * File uploads (files.uploadV2 in @slack/web-api 8.2 makes three requests, checked in its
+ * dist/WebClient.js): `files.getUploadURLExternal` (filename, length, alt_text) answers an
+ * `upload_url` on this fake (`/upload/<file id>`); the client POSTs the bytes there (multipart
+ * form data, one file field), recorded as a call with method `upload` whose body holds `fileId`,
+ * `bytes` (a Buffer) and `filename`, and kept in `uploads`; then `files.completeUploadExternal`
+ * (files as JSON, channel_id, thread_ts) shares it. Script failures of the POST with method
+ * 'upload'. The client reads any non-200 there as WebAPIHTTPError (`slack_webapi_http_error`).
+ *
  * Timestamps (`at`) are `Date.now()` at arrival, before any scripted delay. A test can therefore
  * compare them with one another or with times stored by the code under test. `waitFor` and
  * `delayMs` use real timers, so do not combine them with `vi.useFakeTimers()`.
@@ -74,6 +82,14 @@ export interface RecordedResponse extends Recorded {
   body: unknown;
 }
 
+/** Bytes POSTed to an upload URL, by file id. */
+export interface RecordedUpload {
+  fileId: string;
+  bytes: Buffer;
+  filename: string | undefined;
+  at: number;
+}
+
 export interface FakeSlack {
   /** `http://127.0.0.1:PORT/`. */
   baseUrl: string;
@@ -83,6 +99,8 @@ export interface FakeSlack {
   responseUrl(id: string): string;
   calls: RecordedCall[];
   responses: RecordedResponse[];
+  /** Files whose bytes reached their upload URL (failed uploads are not kept here). */
+  uploads: RecordedUpload[];
   callsTo(method: string): RecordedCall[];
   /** Mutable: a test may add or delete users between calls. */
   users: Record<string, FakeSlackUser>;
@@ -103,8 +121,9 @@ export interface FakeSlack {
 }
 
 /** Fields that WebClient sends JSON-encoded inside a form body. They are decoded so tests can inspect them. */
-const JSON_FIELDS = ['blocks', 'view', 'attachments', 'metadata'];
+const JSON_FIELDS = ['blocks', 'view', 'attachments', 'metadata', 'files'];
 const RESPONSE_URL_PATH = /^\/(response|commands|actions)\/(.+)$/;
+const UPLOAD_PATH = /^\/upload\/([A-Za-z0-9]+)$/;
 
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const teamId = options.teamId ?? 'T0CLOSED1';
@@ -116,6 +135,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const waiters = new Set<() => void>();
   let tsSeq = 0;
   let viewSeq = 0;
+  let fileSeq = 0;
 
   // Slack message timestamps are "<seconds>.<6 digits>". These are unique and increase within a fake, like Slack's.
   const nextTs = (): string => {
@@ -153,6 +173,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const profile = { email: user.email, real_name: name, display_name: name };
       return { ok: true, user: { id, team_id: teamId, name, deleted: user.deleted ?? false, profile } };
     },
+    'files.getUploadURLExternal': () => {
+      const fileId = `F0FAKE${(fileSeq += 1)}`;
+      return { ok: true, file_id: fileId, upload_url: `${baseUrl}upload/${fileId}` };
+    },
+    'files.completeUploadExternal': (b) => ({
+      ok: true, files: (Array.isArray(b.files) ? b.files as { id?: string; title?: string }[] : []).map((f) => ({ id: f.id, title: f.title })),
+    }),
     'conversations.info': (b) => ({
       ok: true, channel: { id: b.channel, name: `channel-${String(b.channel)}`, is_channel: true, is_member: true },
     }),
@@ -182,8 +209,14 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = Date.now();
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    const raw = bytes.toString('utf8');
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const upload = req.method === 'POST' ? UPLOAD_PATH.exec(path)?.[1] : undefined;
+    if (upload) {
+      await receiveUpload(req, res, upload, bytes, at);
+      return;
+    }
     const method = /^\/api\/([^/]+)$/.exec(path)?.[1];
     const hook = req.method === 'POST' ? RESPONSE_URL_PATH.exec(path) : null;
     if (!method && !hook?.[2]) {
@@ -209,6 +242,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     else answer();
   }
 
+  /** An upload URL: Slack answers 200 with a short text body once it has the bytes. */
+  async function receiveUpload(req: IncomingMessage, res: ServerResponse, fileId: string, bytes: Buffer, at: number): Promise<void> {
+    const failure = takeFailure('upload');
+    const file = await uploadedFile(bytes, req.headers['content-type']);
+    const meta = { headers: req.headers, at, status: failure?.status ?? 200, ...(failure ? { failed: true as const } : {}) };
+    fake.calls.push({ method: 'upload', body: { fileId, bytes: file.bytes, filename: file.filename }, ...meta });
+    if (!failure) fake.uploads.push({ fileId, bytes: file.bytes, filename: file.filename, at });
+    for (const check of [...waiters]) check();
+    await sleep(delays.get('upload') ?? 0);
+    if (failure) sendFailure(res, failure);
+    else res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${bytes.length}`);
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -222,6 +268,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     responseUrl: (id) => `${baseUrl}response/${encodeURIComponent(id)}`,
     calls: [],
     responses: [],
+    uploads: [],
     callsTo: (method) => fake.calls.filter((call) => call.method === method),
     users: { ...options.users },
     failNext(method, n, spec) {
@@ -257,6 +304,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     reset() {
       fake.calls.length = 0;
       fake.responses.length = 0;
+      fake.uploads.length = 0;
       fake.clearFailures();
       delays = new Map(Object.entries(options.delayMs ?? {}));
     },
@@ -289,10 +337,23 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The file in an upload: the first file field of a multipart body (what @slack/web-api sends),
+ * else the raw body (Slack also accepts the bytes as they are).
+ */
+async function uploadedFile(bytes: Buffer, contentType: string | undefined): Promise<{ bytes: Buffer; filename: string | undefined }> {
+  if (!contentType?.startsWith('multipart/form-data')) return { bytes, filename: undefined };
+  const form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData();
+  for (const value of form.values()) {
+    if (typeof value !== 'string') return { bytes: Buffer.from(await value.arrayBuffer()), filename: value.name };
+  }
+  return { bytes: Buffer.alloc(0), filename: undefined };
 }
 
 function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {

@@ -4,12 +4,16 @@
  * serialised by JavaScript's single thread, so the fake has no retry loop; the SQL stores' own
  * concurrency is tested against real databases (test/app/concurrent-claims.test.ts).
  * Recording results and reading register state are not faked: they are the due engine's and the
- * generator's work, tested in test/workflow.
+ * generator's work, tested in test/workflow. Reports are the pure figures over the fake's actions
+ * (test/reports covers the SQL loader, compliance and charts).
  */
 import type { ActionQuery, ChangeResult, PatientSummary, Stores } from '../../src/app/ports.js';
 import type { CoreResponse } from '../../src/app/request.js';
 import type { ActionRecord, CreatedAction } from '../../src/domain/actions/records.js';
 import type { AuditActor, AuditRecord, TimelineEntry } from '../../src/domain/audit.js';
+import { todayIn } from '../../src/domain/dates.js';
+import { computePeriodMetrics, lastCompletePeriod, type MetricsAction } from '../../src/domain/digest/metrics.js';
+import { DEFAULT_TEAM_SETTINGS } from '../../src/domain/digest/settings.js';
 import { identityLabel, type AccountKey, type StaffMember } from '../../src/domain/identity.js';
 import { fail, ok } from '../../src/domain/outcome.js';
 
@@ -166,6 +170,28 @@ export function fakeStores(seed: Partial<FakeState> = {}): { stores: Stores; sta
       },
     },
     register: { patientState: async () => null },
+    reports: {
+      teams: async (teamIds) => [...state.teams].filter(([id]) => teamIds.includes(id)).map(([teamId, teamName]) => ({ teamId, teamName }))
+        .sort((a, b) => a.teamName.localeCompare(b.teamName)),
+      // The figures of the team's in-memory actions, with holders from the fake's audit trail; no
+      // register here, so compliance is not measured and there is no chart.
+      async lastPeriod({ teamId, kind, now, ruleSet }) {
+        const teamName = state.teams.get(teamId);
+        if (teamName === undefined) return null;
+        const timeZone = 'Europe/London';
+        const period = lastCompletePeriod(kind, todayIn(timeZone, now));
+        const actions = [...state.actions.values()].filter((a) => a.teamId === teamId).map((a): MetricsAction => ({
+          id: a.id, kind: a.kind, priority: a.priority, status: a.status, createdAt: a.createdAt, dueAt: a.dueAt, closedAt: a.closedAt, outcome: a.outcome,
+          holds: state.audit.filter(({ record }) => record.entityType === 'action' && record.entityId === `A-${a.id}`)
+            .flatMap(({ record, at }) => {
+              const after = (record.after ?? {}) as Record<string, unknown>;
+              return 'claimedAt' in after ? [{ at, held: after.claimedAt !== null }] : [];
+            }),
+        }));
+        const metrics = computePeriodMetrics({ period, timeZone, now, actions, snapshots: [], unclaimedLimitHours: DEFAULT_TEAM_SETTINGS.unclaimedLimitHours });
+        return { report: { team: { id: teamId, name: teamName, timeZone }, metrics, series: [], groupNames: {}, rulesVersion: ruleSet.version }, chart: null };
+      },
+    },
   };
   return { stores, state };
 }

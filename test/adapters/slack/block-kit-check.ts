@@ -58,6 +58,14 @@ export function blockKitProblems(blocks: unknown[], maxBlocks: number): string[]
         break;
       }
       case 'input': over('input label', textOf(block.label), 2000); break;
+      case 'image': {
+        // Image block: alt_text and title 2000 characters, image_url 3000, fetched over the web.
+        over('image alt_text', typeof block.alt_text === 'string' ? block.alt_text : '', 2000);
+        if (block.title !== undefined) over('image title', textOf(block.title), 2000);
+        const url = typeof block.image_url === 'string' ? block.image_url : '';
+        if (!/^https?:\/\//.test(url) || url.length > 3000) problems.push(`image_url ${url.slice(0, 60)}`);
+        break;
+      }
       case 'divider': break;
       default: problems.push(`unexpected block type ${String(block.type)}`);
     }
@@ -76,7 +84,8 @@ export function blockKitProblems(blocks: unknown[], maxBlocks: number): string[]
   return problems;
 }
 
-/** mrkdwn with no `<` except the links the renderer itself writes (`<http…|label>`). */
+/** mrkdwn with no `<` except the links and user mentions the renderer itself writes (`<http…|label>`, `<@U…>`). */
 export function unescapedAngles(blocks: unknown): string[] {
-  return mrkdwnTexts(blocks).filter((t) => /<(?!https?:\/\/[^<>|]+\|[^<>]*>)/.test(t) || />/.test(t.replace(/<https?:\/\/[^<>|]+\|[^<>]*>/g, '')));
+  const own = /<https?:\/\/[^<>|]+\|[^<>]*>|<@[UW][A-Z0-9]+>/g;
+  return mrkdwnTexts(blocks).filter((t) => /[<>]/.test(t.replace(own, '')));
 }

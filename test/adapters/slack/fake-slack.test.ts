@@ -178,6 +178,30 @@ describe('fake Slack Web API', () => {
     expect(fake.responses.at(-1)).toMatchObject({ id: 'late', failed: true, status: 404 });
   });
 
+  it('takes a files.uploadV2 through its three requests: an upload URL, the bytes, the completion in the thread', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0x10, 0x80]);
+    const result = await client.files.uploadV2({
+      channel_id: 'C0MDTCLINIC', thread_ts: '1700000000.000100', file: png, filename: 'weekly.png', title: 'Weekly compliance', alt_text: 'Compliance by drug group',
+    });
+    expect(fake.calls.map((c) => c.method)).toEqual(['files.getUploadURLExternal', 'upload', 'files.completeUploadExternal']);
+    const [asked, sent, completed] = fake.calls;
+    expect(asked?.body).toMatchObject({ filename: 'weekly.png', length: String(png.length), alt_text: 'Compliance by drug group' });
+    // The bytes arrive intact (binary, not text) at the URL the fake handed out.
+    expect(fake.uploads).toHaveLength(1);
+    expect(fake.uploads[0]!.bytes.equals(png)).toBe(true);
+    expect(sent?.body.fileId).toBe(fake.uploads[0]!.fileId);
+    expect(completed?.body).toMatchObject({ channel_id: 'C0MDTCLINIC', thread_ts: '1700000000.000100', files: [{ id: fake.uploads[0]!.fileId, title: 'Weekly compliance' }] });
+    expect(result).toMatchObject({ ok: true });
+  });
+
+  it('fails an upload POST as scripted: WebClient rejects with an HTTP error and nothing is completed', async () => {
+    fake.failNext('upload', 1, { status: 500 });
+    const err = await rejection<WebAPIHTTPError>(client.files.uploadV2({ channel_id: 'C0MDTCLINIC', file: Buffer.from('png'), filename: 'x.png' }));
+    expect(err).toMatchObject({ code: ErrorCode.HTTPError, statusCode: 500 });
+    expect(fake.calls.map((c) => [c.method, c.status])).toEqual([['files.getUploadURLExternal', 200], ['upload', 500]]);
+    expect(fake.uploads).toEqual([]);
+  });
+
   it('waitFor resolves on a later call and times out naming what arrived', async () => {
     const waiting = fake.waitFor((f) => f.callsTo('chat.postMessage')[0], 1_000);
     await client.auth.test();

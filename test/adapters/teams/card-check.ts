@@ -57,5 +57,19 @@ export function cardProblems(card: unknown): string[] {
     const n = (set.choices as unknown[]).length;
     if (n > 100) problems.push(`a choice set of ${n} options (keep to 100)`);
   }
+  // Teams fetches card images over the web; screen readers read altText.
+  for (const image of ofType(card, 'Image')) {
+    if (!/^https?:\/\//.test(String(image.url))) problems.push(`an Image at ${String(image.url)}`);
+    if (typeof image.altText !== 'string' || !image.altText.trim()) problems.push('an Image with no altText');
+  }
+  // A mention is a tag in a TextBlock and an entity with exactly that text (cards-format, "Mention support").
+  const entities = (isObject(card.msteams) && Array.isArray(card.msteams.entities) ? card.msteams.entities : []) as Json[];
+  const tags = ofType(card, 'TextBlock').flatMap((t) => String(t.text).match(/<at>[^<]*<\/at>/g) ?? []);
+  for (const tag of tags) if (!entities.some((e) => e.text === tag)) problems.push(`${tag} has no mention entity`);
+  for (const e of entities) {
+    const mentioned = e.mentioned as Json | undefined;
+    if (e.type !== 'mention' || !tags.includes(String(e.text))) problems.push(`mention entity ${String(e.text)} is not in any TextBlock`);
+    if (!isObject(mentioned) || typeof mentioned.id !== 'string' || !mentioned.id || typeof mentioned.name !== 'string') problems.push('a mention entity without id and name');
+  }
   return problems;
 }
