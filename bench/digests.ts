@@ -89,11 +89,11 @@ try {
   const ratio = digest.total / floor.total;
 
   console.log(`\nclosedloop bench: every daily digest, ${TEAMS} teams × ${PATIENTS.toLocaleString('en-GB')} patients, PostgreSQL (median of ${PASSES} passes)`);
-  console.log(`${'measure'.padEnd(64)}value`);
-  console.log(`${`all ${TEAMS} digests built (load, build, view, shown lines' details)`.padEnd(64)}${ms(digest.total)}`);
-  console.log(`${'one digest: p50 / p99'.padEnd(64)}${ms(p50)} / ${ms(p99)}`);
-  console.log(`${`FLOOR: the same live-action read per team, rows discarded (${floor.rows.toLocaleString('en-GB')} rows)`.padEnd(64)}${ms(floor.total)}`);
-  console.log(`${'digests ÷ floor'.padEnd(64)}${ratio.toFixed(2)}×`);
+  console.log(`${'measure'.padEnd(84)}value`);
+  console.log(`${`all ${TEAMS} digests built (load, build, view, shown lines' details)`.padEnd(84)}${ms(digest.total)}`);
+  console.log(`${'one digest: p50 / p99'.padEnd(84)}${ms(p50)} / ${ms(p99)}`);
+  console.log(`${`FLOOR: the same live-action read per team, rows discarded (${floor.rows.toLocaleString('en-GB')} rows)`.padEnd(84)}${ms(floor.total)}`);
+  console.log(`${'digests ÷ floor'.padEnd(84)}${ratio.toFixed(2)}×`);
   console.log(`Targets: ${verdict(digest.total <= TOTAL_TARGET_MS)} all digests ≤ 10 s; ${verdict(ratio <= FLOOR_RATIO_TARGET)} ≤ ${FLOOR_RATIO_TARGET}× the floor.`);
 } finally {
   await bench.drop();
