@@ -25,7 +25,7 @@ import { DEMO_STAFF } from './demo/demo-staff.js';
 import { registerIsEmpty, seedDemoRegister, seedDemoStaffAndActions } from './demo/seed.js';
 import { createLogger } from './logging/logger.js';
 import { recordRuleSetVersion } from './register/rule-set-versions.js';
-import { syncOnboardedTeams } from './schedule/first-digest-sync.js';
+import { runMorningSync, syncOnboardedTeams } from './schedule/scheduled-sync.js';
 import { createScheduler } from './schedule/scheduler.js';
 import { createHttpServer, listen, ListenError, type RouteHandler } from './server/http.js';
 import { createConversationStore } from './stores/conversations.js';
@@ -119,6 +119,9 @@ async function main(): Promise<number> {
       db, logger, kick: () => worker.kick(), sweepIntervalMinutes: scheduleConfig.value.sweepIntervalMinutes,
       tickFile: scheduleConfig.value.tickFile,
       onFirstDigest: (teamIds) => syncOnboardedTeams(db, rules.ruleSet, config.workflow, teamIds, new Date()),
+      ...(scheduleConfig.value.dailySyncTime
+        ? { morningSync: () => runMorningSync(db, rules.ruleSet, config.workflow, scheduleConfig.value.dailySyncTime!, new Date()) }
+        : {}),
     })
     : null;
 

@@ -17,6 +17,8 @@ const scheduleEnvSchema = z.object({
   /** Minutes between escalation sweeps; a divisor of 60 so the cron expression fires evenly every hour. */
   SWEEP_INTERVAL_MINUTES: z.string().trim().regex(/^\d{1,2}$/, MINUTES).transform(Number)
     .refine((n) => n >= 1 && n <= 60 && 60 % n === 0, MINUTES).default(15),
+  /** UK time of the daily whole-register sync that precedes the morning digests, or "off". */
+  DAILY_SYNC_TIME: z.string().trim().regex(/^(([01]\d|2[0-3]):[0-5]\d|off)$/, 'must be a time of day as HH:MM (24-hour, UK time), or off').default('06:00'),
   /**
    * Test hook, not for production: a file path the service watches; writing to it runs one tick
    * of both passes at once (test/schedule end-to-end tests force simultaneous ticks with it).
@@ -27,6 +29,8 @@ const scheduleEnvSchema = z.object({
 export interface ScheduleConfig {
   enabled: boolean;
   sweepIntervalMinutes: number;
+  /** HH:MM (UK), or null when the morning sync is off (someone runs `closedloop sync` instead). */
+  dailySyncTime: string | null;
   tickFile: string | undefined;
 }
 
@@ -45,6 +49,7 @@ export function loadScheduleConfig(env: NodeJS.ProcessEnv = process.env): Outcom
   return ok({
     enabled: parsed.data.SCHEDULER === 'on',
     sweepIntervalMinutes: parsed.data.SWEEP_INTERVAL_MINUTES,
+    dailySyncTime: parsed.data.DAILY_SYNC_TIME === 'off' ? null : parsed.data.DAILY_SYNC_TIME,
     tickFile: parsed.data.SCHEDULER_TICK_FILE,
   });
 }

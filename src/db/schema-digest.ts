@@ -66,3 +66,15 @@ export const chartImages = pgTable('chart_images', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 });
+
+/**
+ * Once-a-day jobs the scheduler runs besides digests (the morning sync): one row per job and UK
+ * day, claimed with ON CONFLICT DO NOTHING so one instance runs it. A run that started but never
+ * finished (the process died) may be taken over after an hour.
+ */
+export const schedulerJobs = pgTable('scheduler_jobs', {
+  job: text('job').notNull(),
+  day: date('day', { mode: 'string' }).notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+}, (t) => [primaryKey({ columns: [t.job, t.day] })]);

@@ -30,6 +30,12 @@ export interface SchedulerOptions {
    * the next whole-register sync. A failure is logged; the next sync raises them anyway.
    */
   onFirstDigest?: (teamIds: string[]) => Promise<unknown>;
+  /**
+   * The morning sync (src/schedule/scheduled-sync.ts), tried at each digest tick before the digests
+   * are queued, so a digest shows what became overdue overnight. It decides itself whether it is
+   * due and whether this instance runs it; it resolves to null when it did not run.
+   */
+  morningSync?: () => Promise<number | null>;
   /** Minutes between escalation sweeps (a divisor of 60; default 15). */
   sweepIntervalMinutes?: number;
   /**
@@ -79,6 +85,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let tasks: ScheduledTask[] = [];
 
   async function digestPass(): Promise<DueDigestCounts | null> {
+    if (options.morningSync) {
+      try {
+        const created = await options.morningSync();
+        if (created !== null) {
+          logger.info('morning_sync', { count: created });
+          if (created > 0) kick();
+        }
+      } catch (err) {
+        // The digests still go out, from the actions as they stand; the job is retaken within the hour.
+        logger.warn('scheduler_pass_failed', { stage: 'morning_sync', error: errorCode(err) });
+      }
+    }
     try {
       const counts = await queueDueDigests(db, now(), { logger, reported, via: 'scheduler' });
       if (counts.queued > 0) {

@@ -53,6 +53,35 @@ describeEachEngine('the scheduler', (getDb) => {
     expect(await digestRuns(db, team.id)).toHaveLength(1);
   });
 
+  it('runs the morning sync before queueing the digests, and still queues them when it fails', async () => {
+    const db = getDb();
+    const team = await addTeam(db);
+    await bindChannel(db, team.id);
+    const order: string[] = [];
+    const { logger, lines } = capturingLogger();
+    let failSync = false;
+    const scheduler = createScheduler({
+      db, logger, now: () => at(`${MONDAY}T08:30:00Z`),
+      kick: () => order.push('kick'),
+      morningSync: async () => {
+        order.push('sync');
+        if (failSync) throw new Error('database went away');
+        return 3;
+      },
+    });
+    await scheduler.tickNow();
+    // The sync's actions wake the worker, then the digest does; the sync came first.
+    expect(order.slice(0, 2)).toEqual(['sync', 'kick']);
+    expect((await digestRuns(db, team.id)).map((r) => r.kind)).toEqual(['daily']);
+
+    failSync = true;
+    const other = await addTeam(db);
+    await bindChannel(db, other.id);
+    const result = await scheduler.tickNow();
+    expect(result.digests!.queued).toBeGreaterThanOrEqual(1);
+    expect(lines).toContainEqual(expect.objectContaining({ event: 'scheduler_pass_failed', stage: 'morning_sync', error: 'Error' }));
+  });
+
   it('several schedulers ticking at once queue each digest once', async () => {
     const db = getDb();
     const team = await addTeam(db);
@@ -135,12 +164,14 @@ describe('when the next daily digest is due', () => {
 });
 
 describe('scheduler settings', () => {
-  it('default to on, sweeping every 15 minutes', () => {
-    expect(loadScheduleConfig({})).toEqual({ ok: true, value: { enabled: true, sweepIntervalMinutes: 15, tickFile: undefined } });
+  it('default to on, sweeping every 15 minutes, syncing the register at 06:00', () => {
+    expect(loadScheduleConfig({})).toEqual({ ok: true, value: { enabled: true, sweepIntervalMinutes: 15, dailySyncTime: '06:00', tickFile: undefined } });
+    expect(loadScheduleConfig({ DAILY_SYNC_TIME: 'off' })).toMatchObject({ ok: true, value: { dailySyncTime: null } });
+    expect(loadScheduleConfig({ DAILY_SYNC_TIME: '05:15' })).toMatchObject({ ok: true, value: { dailySyncTime: '05:15' } });
     expect(loadScheduleConfig({ SCHEDULER: 'off', SWEEP_INTERVAL_MINUTES: '5' })).toMatchObject({ ok: true, value: { enabled: false, sweepIntervalMinutes: 5 } });
   });
 
-  it.each([['SWEEP_INTERVAL_MINUTES', '7'], ['SWEEP_INTERVAL_MINUTES', 'often'], ['SWEEP_INTERVAL_MINUTES', '0'], ['SCHEDULER', 'maybe']])('refuse %s=%s by name', (name, value) => {
+  it.each([['SWEEP_INTERVAL_MINUTES', '7'], ['SWEEP_INTERVAL_MINUTES', 'often'], ['SWEEP_INTERVAL_MINUTES', '0'], ['SCHEDULER', 'maybe'], ['DAILY_SYNC_TIME', '6am'], ['DAILY_SYNC_TIME', '24:00']])('refuse %s=%s by name', (name, value) => {
     const loaded = loadScheduleConfig({ [name]: value });
     expect(loaded.ok).toBe(false);
     if (!loaded.ok) expect(loaded.message).toContain(`${name}:`);
