@@ -12,56 +12,17 @@
  *   showed rather than pointing at an image that will not load.
  *
  * The chart route (`GET /charts/<token>.png`, src/server/http.ts) reads the same table through
- * `findChartImage`, so what is posted and what is served agree on what "expired" means.
+ * `findChartImage` (src/charts/chart-store.ts), so what is posted and what is served agree on what
+ * "expired" means.
  */
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
-import { dateValue } from '../db/values.js';
 import type { MessageView, ViewMention } from '../views/model.js';
+import { chartImageUrl, findChartImage } from '../charts/chart-store.js';
 import type { OutboxRow } from './outbox-store.js';
 
-/** Where the service serves stored charts: `${PUBLIC_BASE_URL}/charts/<token>.png`. */
-export const CHART_PATH_PREFIX = '/charts/';
-
-/**
- * What a chart token may look like: 128 random bits as hex (32) or base64url (22), with room for
- * longer tokens. Anything else is refused before it reaches SQL, and served as an unknown chart.
- */
-export const CHART_TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,64}$/;
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The public address of a stored chart, for platforms that fetch images by URL (Teams). */
-export function chartImageUrl(publicBaseUrl: string, token: string): string {
-  return `${publicBaseUrl.replace(/\/+$/, '')}${CHART_PATH_PREFIX}${encodeURIComponent(token)}.png`;
-}
-
-export interface StoredChart {
-  token: string;
-  width: number;
-  height: number;
-  expiresAt: Date;
-  /** Only when asked for (`withPng`): the PNG bytes. */
-  png?: Uint8Array;
-}
-
-/**
- * A chart that exists and has not expired at `now`, or null (unknown, expired or a malformed
- * token alike). An exact primary-key lookup: no pattern matching on tokens.
- */
-export async function findChartImage(db: Queryable, token: string, now: Date, options: { withPng: boolean }): Promise<StoredChart | null> {
-  if (!CHART_TOKEN_PATTERN.test(token)) return null;
-  const png = options.withPng ? sql`png_base64` : sql`NULL::text`;
-  const [row] = rowsOf<{ width: number | string; height: number | string; expires_at: unknown; png_base64: string | null }>(await db.execute(sql`
-    SELECT width, height, expires_at, ${png} AS png_base64 FROM chart_images
-    WHERE token = ${token} AND expires_at > ${now.toISOString()}::timestamptz`));
-  if (!row) return null;
-  return {
-    token, width: Number(row.width), height: Number(row.height), expiresAt: dateValue(row.expires_at)!,
-    ...(row.png_base64 === null ? {} : { png: new Uint8Array(Buffer.from(row.png_base64, 'base64')) }),
-  };
-}
 
 /**
  * Each mention's account on `platform` in `tenant` (the newest link if a person has several), in

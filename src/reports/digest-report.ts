@@ -8,7 +8,7 @@ import type { Queryable } from '../db/database.js';
 import type { PeriodReport, ReportChart } from '../domain/digest/metrics.js';
 import { complianceChartModel, periodDigestView as buildPeriodView } from '../views/report-views.js';
 import type { MessageView } from '../views/model.js';
-import { storeChart } from '../charts/chart-store.js';
+import { chartImageUrl, storeChart } from '../charts/chart-store.js';
 import { loadPeriodReport, type PeriodReportOptions } from './period-report.js';
 
 export interface PeriodDigestOptions extends PeriodReportOptions {
@@ -17,10 +17,6 @@ export interface PeriodDigestOptions extends PeriodReportOptions {
 }
 
 /** Where the service serves a stored chart (src/server/http.ts). */
-export function chartUrl(publicBaseUrl: string, token: string): string {
-  return `${publicBaseUrl.replace(/\/+$/, '')}/charts/${token}.png`;
-}
-
 /**
  * Draws the report's 12-week compliance chart and stores it; returns it with its PNG in memory.
  * vega and resvg are loaded only here, so nothing that never draws a chart pays for loading them.
@@ -29,7 +25,7 @@ export async function drawAndStoreChart(db: Queryable, report: PeriodReport, now
   const { drawComplianceChart } = await import('../charts/compliance-chart.js');
   const chart = await drawComplianceChart(complianceChartModel(report));
   const token = await storeChart(db, chart, now);
-  return { token, width: chart.width, height: chart.height, png: chart.png, ...(publicBaseUrl ? { url: chartUrl(publicBaseUrl, token) } : {}) };
+  return { token, width: chart.width, height: chart.height, png: chart.png, ...(publicBaseUrl ? { url: chartImageUrl(publicBaseUrl, token) } : {}) };
 }
 
 /** The view of a team's week (with its chart) or month; null when the team no longer exists. */

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
-import { CHART_PATH_PREFIX, findChartImage } from '../delivery/prepare-view.js';
+import { CHART_PATH_PREFIX, findChartImage } from '../charts/chart-store.js';
 import type { Logger } from '../logging/logger.js';
 
 export interface HealthInfo {
