@@ -25,7 +25,7 @@ import { DEMO_STAFF } from './demo/demo-staff.js';
 import { registerIsEmpty, seedDemoRegister, seedDemoStaffAndActions } from './demo/seed.js';
 import { createLogger } from './logging/logger.js';
 import { recordRuleSetVersion } from './register/rule-set-versions.js';
-import { runMorningSync, syncOnboardedTeams } from './schedule/scheduled-sync.js';
+import { runMorningSync, syncNewlyOnboardedTeams } from './schedule/scheduled-sync.js';
 import { createScheduler } from './schedule/scheduler.js';
 import { createHttpServer, listen, ListenError, type RouteHandler } from './server/http.js';
 import { createConversationStore } from './stores/conversations.js';
@@ -118,7 +118,7 @@ async function main(): Promise<number> {
     ? createScheduler({
       db, logger, kick: () => worker.kick(), sweepIntervalMinutes: scheduleConfig.value.sweepIntervalMinutes,
       tickFile: scheduleConfig.value.tickFile,
-      onFirstDigest: (teamIds) => syncOnboardedTeams(db, rules.ruleSet, config.workflow, teamIds, new Date()),
+      onboardingSync: () => syncNewlyOnboardedTeams(db, rules.ruleSet, config.workflow, new Date()),
       ...(scheduleConfig.value.dailySyncTime
         ? { morningSync: () => runMorningSync(db, rules.ruleSet, config.workflow, scheduleConfig.value.dailySyncTime!, new Date()) }
         : {}),

@@ -106,7 +106,7 @@ async function show(ctx: CliContext, name: string): Promise<number> {
     ...(team.settingsProblem ? [`WARNING: the stored settings are not valid, so the defaults are in force: ${team.settingsProblem}. Fix them with "closedloop team set".`, ''] : []),
     `MDT channel (daily digests, escalations): ${where('mdt', 'none bound: type "bind TEAM" in the team\'s channel (an admin)')}`,
     `Managers' channel (weekly and monthly digests): ${where('managers', 'none bound: type "bind TEAM managers" in the managers\' channel (an admin)')}`,
-    `First digest: ${team.firstDigestAt ? team.firstDigestAt.toISOString() : 'not yet (onboarding: no automatic escalations until it is queued)'}`,
+    `First digest: ${team.firstDigestAt ? team.firstDigestAt.toISOString() : 'not yet (onboarding: no automatic escalations until one has been posted, or 7 days from the team\'s creation)'}`,
     `Next daily digest: ${next ? `${next.localDate} ${next.localTime} (${next.timeZone})` : 'none scheduled (no working days)'}`,
   ].join('\n'));
   return 0;

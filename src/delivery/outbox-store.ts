@@ -187,7 +187,7 @@ export async function markDelivered(db: Database, row: OutboxRow, result: { mess
     }
     // A daily digest is linked to the actions it covers, so it re-renders as they are claimed and closed.
     if (row.subject?.kind === 'digest' && typeof row.subject.runId === 'number') {
-      await linkDigestMessage(tx, { messageRowId: Number(message.id), platform: row.platform, tenant: row.tenant, channelId: row.channelId }, row.subject.runId);
+      await linkDigestMessage(tx, { messageRowId: Number(message.id), platform: row.platform, tenant: row.tenant, channelId: row.channelId }, row.subject.runId, result.now);
     }
     // The audit trail (unlike the logs) may name the patient: it lets an inspection find the post.
     const [patient] = actionIds.length === 0 ? [] : rowsOf<{ patient_ref: string }>(await tx.execute(sql`SELECT p.patient_ref

@@ -20,8 +20,14 @@ export interface PostedMessage {
   channelId: string;
 }
 
-/** Call in the transaction that records the delivery of a post whose subject is `{kind: 'digest', runId}`. */
-export async function linkDigestMessage(tx: Queryable, message: PostedMessage, runId: number): Promise<void> {
+/**
+ * Call in the transaction that records the delivery of a post whose subject is `{kind: 'digest', runId}`.
+ * The first daily digest delivered for a team also ends its onboarding (`teams.first_digest_at`):
+ * from then on the sync and the sweeps escalate its work.
+ */
+export async function linkDigestMessage(tx: Queryable, message: PostedMessage, runId: number, deliveredAt: Date): Promise<void> {
+  await tx.execute(sql`UPDATE teams SET first_digest_at = ${deliveredAt.toISOString()}::timestamptz
+    WHERE first_digest_at IS NULL AND id = (SELECT team_id FROM digest_runs WHERE id = ${runId} AND kind = 'daily')`);
   await tx.execute(sql`WITH run AS (SELECT team_id FROM digest_runs WHERE id = ${runId} AND kind = 'daily'),
     earlier AS (
       DELETE FROM message_actions ma USING messages m

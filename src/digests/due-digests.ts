@@ -34,11 +34,6 @@ export interface DueDigestCounts {
   noChannel: string[];
   /** Runs that failed to queue (logged with a reference); the next tick tries them again. */
   failed: number;
-  /**
-   * Teams whose first daily digest this call queued: their onboarding is over, so the caller syncs
-   * them at once to raise the escalations held back until now (src/workflow/sync.ts, teamIds).
-   */
-  firstDigestTeams: string[];
 }
 
 export function systemActor(via: Via, correlationId: string = crypto.randomUUID()): AuditActor {
@@ -80,7 +75,7 @@ export async function queueDueDigests(db: Database, now: Date, options: DueDiges
     const due = dueDigestRuns(team.settings, team.timeZone, now);
     if (due.length > 0) dueByTeam.set(team.id, due);
   }
-  const counts: DueDigestCounts = { teams: teams.length, queued: 0, alreadyRun: 0, noChannel: [], failed: 0, firstDigestTeams: [] };
+  const counts: DueDigestCounts = { teams: teams.length, queued: 0, alreadyRun: 0, noChannel: [], failed: 0 };
   if (dueByTeam.size === 0) return counts;
 
   const channels = await loadTeamChannels(db, [...dueByTeam.keys()]);
@@ -113,10 +108,8 @@ export async function queueDueDigests(db: Database, now: Date, options: DueDiges
         team, channel, kind: due.kind, periodStart: due.periodStart, scheduledFor: due.scheduledFor, late: due.late,
         forced: false, via, actor, correlationId, now,
       });
-      if (result.status === 'queued') {
-        counts.queued += 1;
-        if (result.summarised && due.kind === 'daily' && !counts.firstDigestTeams.includes(team.id)) counts.firstDigestTeams.push(team.id);
-      } else counts.alreadyRun += 1;
+      if (result.status === 'queued') counts.queued += 1;
+      else counts.alreadyRun += 1;
     } catch (err) {
       // One team's failure does not hold back the others; nothing was written for it, so the next tick retries.
       counts.failed += 1;

@@ -65,8 +65,9 @@ async function existingRun(tx: Queryable, run: QueueDigestRun): Promise<{ id: nu
 /**
  * Queues one digest for one channel, once (see the module comment). A daily digest of a team that
  * has had none yet is its first: `summarised` (the register's backlog is shown as counts by drug
- * and test, not one line each), and it sets `teams.first_digest_at`, which lets escalation sweeps
- * start for the team. Every channel's digest of that first day is summarised alike.
+ * and test, not one line each). Its delivery sets `teams.first_digest_at` (src/digests/digest-links.ts),
+ * which ends the team's onboarding: escalations are held back until a digest has been posted, not
+ * merely queued. Every channel's digest of that first day is summarised alike.
  */
 export async function queueDigestRun(db: Database, run: QueueDigestRun): Promise<QueueDigestResult> {
   const at = sql`${run.now.toISOString()}::timestamptz`;
@@ -92,9 +93,6 @@ export async function queueDigestRun(db: Database, run: QueueDigestRun): Promise
       subject: { kind: 'digest', runId }, correlationId: run.correlationId, now: run.now,
     });
     await tx.execute(sql`UPDATE digest_runs SET outbox_id = ${outboxId} WHERE id = ${runId}`);
-    if (run.kind === 'daily') {
-      await tx.execute(sql`UPDATE teams SET first_digest_at = ${at} WHERE id = ${run.team.id}::uuid AND first_digest_at IS NULL`);
-    }
     const where = describeChannel(run.channel);
     await appendAudit(tx, run.actor, {
       verb: run.forced ? 'digest.reposted' : 'digest.queued',

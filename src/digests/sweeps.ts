@@ -174,7 +174,7 @@ async function sweepTeam(db: Database, ctx: TeamSweep, logger: Logger): Promise<
   const teamRef = { id: ctx.team.id, name: ctx.team.name, timeZone: ctx.team.timeZone };
   const actions = await loadDigestActions(db, teamRef);
   const raised = await raisedSteps(db, ctx.team.id);
-  const steps = dueEscalations(actions, ctx.team.settings, raised, ctx.now, ctx.team.firstDigestAt ?? undefined);
+  const steps = dueEscalations(actions, ctx.team.settings, raised, ctx.now, ctx.team.escalatesFrom);
   if (steps.length === 0) return;
   ctx.channels = await loadTeamChannels(db, [ctx.team.id], 'mdt');
   // The steps are still recorded and audited (and red results still open their escalation, which
@@ -202,7 +202,7 @@ export async function runEscalationSweep(db: Database, now: Date, options: Sweep
   };
   const actor = systemActor(options.via ?? 'scheduler', crypto.randomUUID());
   for (const team of teams) {
-    if (team.firstDigestAt === null) {
+    if (now < team.escalatesFrom) {
       counts.onboarding += 1;
       continue;
     }

@@ -21,9 +21,20 @@ export interface DigestTeam {
   settings: TeamSettings;
   /** Why the stored settings could not be read (the defaults are used meanwhile); a code-free sentence for the operator. */
   settingsProblem?: string;
-  /** When the team's first daily digest was queued; null while it is being onboarded. */
+  /** When the team's first daily digest was posted; null while it is being onboarded. */
   firstDigestAt: Date | null;
+  /**
+   * When automatic escalations start for the team: its first digest's posting, or, for a team that
+   * never gets one (no channel bound), ONBOARDING_MAX_DAYS after it was created.
+   */
+  escalatesFrom: Date;
 }
+
+/**
+ * The longest a team stays onboarding without a digest. A team with no channel (run from the CLI
+ * only) is never flooded in chat, and must not lose its escalations for good.
+ */
+export const ONBOARDING_MAX_DAYS = 7;
 
 export type ChannelPurpose = 'mdt' | 'managers';
 /** The chat platforms a channel can be bound on (from the schema: the data layer does not import the core's types). */
@@ -44,10 +55,11 @@ function toTeam(r: Row): DigestTeam {
   return {
     id: r.id as string, name: r.name as string, timeZone: r.time_zone as string, settings: read.settings,
     ...(read.problem ? { settingsProblem: read.problem } : {}), firstDigestAt: dateValue(r.first_digest_at),
+    escalatesFrom: dateValue(r.first_digest_at) ?? new Date(dateValue(r.created_at)!.getTime() + ONBOARDING_MAX_DAYS * 86_400_000),
   };
 }
 
-const TEAM_COLUMNS = sql`id, name, time_zone, settings, first_digest_at`;
+const TEAM_COLUMNS = sql`id, name, time_zone, settings, first_digest_at, created_at`;
 
 /** Every team, by name. */
 export async function loadDigestTeams(db: Queryable): Promise<DigestTeam[]> {

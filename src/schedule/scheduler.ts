@@ -25,11 +25,11 @@ export interface SchedulerOptions {
   /** Wakes the outbox worker after a pass queued posts, so they go out at once rather than at its next poll. */
   kick?: () => void;
   /**
-   * Called with the teams whose first daily digest a pass has just queued. The service syncs them
-   * here, so the escalations held back while they were onboarding are raised now rather than at
-   * the next whole-register sync. A failure is logged; the next sync raises them anyway.
+   * Tried at each digest tick: syncs the teams whose first digest has just been posted, so the
+   * escalations held back while they were onboarding are raised within a minute of it rather than
+   * at the next morning sync (src/schedule/scheduled-sync.ts). Resolves to the teams synced.
    */
-  onFirstDigest?: (teamIds: string[]) => Promise<unknown>;
+  onboardingSync?: () => Promise<number>;
   /**
    * The morning sync (src/schedule/scheduled-sync.ts), tried at each digest tick before the digests
    * are queued, so a digest shows what became overdue overnight. It decides itself whether it is
@@ -103,9 +103,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         kick();
         logger.info('digests_queued', { count: counts.queued });
       }
-      if (counts.firstDigestTeams.length > 0 && options.onFirstDigest) {
-        await options.onFirstDigest(counts.firstDigestTeams).then(kick, (err: unknown) => {
-          logger.warn('scheduler_pass_failed', { stage: 'first_digest_sync', error: errorCode(err) });
+      if (options.onboardingSync) {
+        await options.onboardingSync().then((synced) => {
+          if (synced > 0) kick();
+        }, (err: unknown) => {
+          // The morning sync raises them otherwise; the next tick tries again first.
+          logger.warn('scheduler_pass_failed', { stage: 'onboarding_sync', error: errorCode(err) });
         });
       }
       return counts;

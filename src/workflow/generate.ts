@@ -33,8 +33,12 @@ export interface ScopedPatient {
   escalate: boolean;
 }
 
-/** The SQL expression for ScopedPatient.escalate, over `teams t`: one definition for every loader. */
-export const TEAM_ESCALATES = sql`(t.first_digest_at IS NOT NULL)`;
+/**
+ * The SQL expression for ScopedPatient.escalate, over `teams t`: one definition for every loader.
+ * A team escalates once its first digest has been posted, or 7 days after it was created if it
+ * never gets one (no channel bound: ONBOARDING_MAX_DAYS in src/digests/team-data.ts).
+ */
+export const TEAM_ESCALATES = sql`(t.first_digest_at IS NOT NULL OR t.created_at <= now() - interval '7 days')`;
 
 export interface GenerateOptions {
   asOf: IsoDate;

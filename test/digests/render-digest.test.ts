@@ -47,6 +47,24 @@ describeEachEngine('digests through the outbox', (getDb) => {
 
   const callsTo = (channel: DigestChannel) => fake.calls.filter((c) => c.channelId === channel.channelId && !c.failed);
 
+  it("ends the team's onboarding when its first daily digest is delivered, not when it is queued; a weekly digest does not", async () => {
+    const db = getDb();
+    const team = await addTeam(db, { firstDigestAt: null });
+    const managers = await bindChannel(db, team.id, 'managers');
+    const mdt = await bindChannel(db, team.id);
+    const firstDigestAt = async () => (await selectRows(db, sql`SELECT first_digest_at FROM teams WHERE id = ${team.id}::uuid`))[0]!.first_digest_at;
+    const today = new Date(clock.now()).toISOString().slice(0, 10);
+    await queue(team, managers, today, 'weekly');
+    await drainAll();
+    expect(callsTo(managers)).toHaveLength(1);
+    expect(await firstDigestAt()).toBeNull();
+    await queue(team, mdt, today);
+    expect(await firstDigestAt()).toBeNull();
+    await drainAll();
+    expect(callsTo(mdt)).toHaveLength(1);
+    expect(await firstDigestAt()).not.toBeNull();
+  });
+
   it('posts the daily digest as the register stands, and re-renders it as its items are claimed and closed', async () => {
     const db = getDb();
     const team = await addTeam(db, { firstDigestAt: new Date('2026-11-01T08:30:00Z') });

@@ -8,10 +8,11 @@ import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { defaultWorkflowConfig } from '../../src/config/workflow.js';
 import { rowsOf } from '../../src/db/client.js';
-import { claimDailyJob, finishDailyJob, runMorningSync } from '../../src/schedule/scheduled-sync.js';
+import { claimDailyJob, finishDailyJob, runMorningSync, syncNewlyOnboardedTeams } from '../../src/schedule/scheduled-sync.js';
+import { syncActions } from '../../src/workflow/sync.js';
 import { describeEachEngine } from '../support/databases.js';
 import { defaultRules } from '../support/rules.js';
-import { actionsOf, addPatient } from '../workflow/support.js';
+import { actionsOf, addPatient, systemActor } from '../workflow/support.js';
 
 const rules = defaultRules();
 /** 2026-06-10 is in British Summer Time: 06:00 UK is 05:00Z. */
@@ -62,5 +63,42 @@ describeEachEngine('the morning sync', (getDb) => {
     expect(job?.finished).toBe(true);
     // Later that morning nothing runs again.
     expect(await runMorningSync(db, rules, defaultWorkflowConfig, '06:00', at('2026-06-12T08:00:00Z'))).toBeNull();
+  });
+
+  it("raises an onboarded team's held escalations once its first digest is posted, once across instances", async () => {
+    const db = getDb();
+    // Lithium since 2025, nothing recorded: overdue far beyond OVERDUE_ESCALATION_DAYS.
+    const patientId = await addPatient(db, 'ONB-SYNC-1', [{ drug: 'lithium', startDate: '2025-01-06' }], { onboarding: true });
+    const now = new Date();
+    const today = now.toISOString().slice(0, 10);
+    await syncActions(db, rules, { asOf: today, now, actor: systemActor(), config: defaultWorkflowConfig, patientIds: [patientId] });
+    const escalations = async () => (await actionsOf(db, [patientId])).filter((a) => a.kind === 'escalation').length;
+    expect(await escalations()).toBe(0);
+    // Nothing to do while its first digest has not been posted.
+    expect(await syncNewlyOnboardedTeams(db, rules, defaultWorkflowConfig, now)).toBe(0);
+
+    await db.execute(sql`UPDATE teams SET first_digest_at = ${now.toISOString()}::timestamptz
+      WHERE id = (SELECT team_id FROM patients WHERE id = ${patientId}::uuid)`);
+    const synced = await Promise.all([
+      syncNewlyOnboardedTeams(db, rules, defaultWorkflowConfig, now),
+      syncNewlyOnboardedTeams(db, rules, defaultWorkflowConfig, now),
+    ]);
+    expect(synced.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await escalations()).toBeGreaterThan(0);
+    expect(await syncNewlyOnboardedTeams(db, rules, defaultWorkflowConfig, new Date(now.getTime() + 60_000))).toBe(0);
+  });
+
+  it('ends onboarding after 7 days for a team that never gets a digest (no channel), so its escalations are not lost', async () => {
+    const db = getDb();
+    const patientId = await addPatient(db, 'ONB-NOCHAN-1', [{ drug: 'lithium', startDate: '2025-01-06' }], { onboarding: true });
+    const now = new Date();
+    const sync = () => syncActions(db, rules, { asOf: now.toISOString().slice(0, 10), now, actor: systemActor(), config: defaultWorkflowConfig, patientIds: [patientId] });
+    const escalations = async () => (await actionsOf(db, [patientId])).filter((a) => a.kind === 'escalation').length;
+    await db.execute(sql`UPDATE teams SET created_at = now() - interval '6 days' WHERE id = (SELECT team_id FROM patients WHERE id = ${patientId}::uuid)`);
+    await sync();
+    expect(await escalations()).toBe(0);
+    await db.execute(sql`UPDATE teams SET created_at = now() - interval '8 days' WHERE id = (SELECT team_id FROM patients WHERE id = ${patientId}::uuid)`);
+    await sync();
+    expect(await escalations()).toBeGreaterThan(0);
   });
 });

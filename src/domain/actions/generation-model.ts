@@ -87,8 +87,8 @@ export interface PatientSnapshot {
   discharges: { id: number; dischargedOn: IsoDate }[];
   actions: ExistingAction[];
   /**
-   * False while the patient's team is being onboarded: its register is in, but its first daily
-   * digest has not been queued yet (`teams.first_digest_at` is null). The plan then raises no
+   * False while the patient's team is being onboarded: its register is in, but no daily digest
+   * has been posted yet (`teams.first_digest_at` is null) and it is less than 7 days old. The plan then raises no
    * automatic escalation from the register or imported history (tests long overdue, repeated
    * missed tests), so a first import does not flood the team's channels; the first digest
    * summarises the overdue work instead, and the first sync after it raises the escalations then

@@ -3,8 +3,8 @@
  * need a process boundary: start-up refusals, and a kill -9 between queueing and delivery.
  *
  * The child gets this process's environment without any closedloop setting (database, port,
- * Slack, outbox, rules, workflow timings), plus the test's own. Its output is kept in memory
- * (the service never prints patient data) and shown when a wait fails.
+ * Slack, Teams, outbox, rules, workflow timings, scheduler), plus the test's own. Its output is
+ * kept in memory (the service never prints patient data) and shown when a wait fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,11 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 const CLOSEDLOOP_SETTINGS = new Set([
   'DATABASE_URL', 'DATA_DIR', 'PORT', 'HOST', 'RULES_FILE', 'LOG_LEVEL', 'OUTBOX_MAX_ATTEMPTS', 'DEMO_DATA', 'TEST_DATABASE_URL',
+  'DATABASE_OWNER_URL', 'AUDIT_KEY', 'PUBLIC_BASE_URL',
+  // The scheduler's settings and its test hook (src/config/schedule.ts): a test passes its own.
+  'SCHEDULER', 'SWEEP_INTERVAL_MINUTES', 'SCHEDULER_TICK_FILE',
+  // Teams (adapters/teams/config.ts): a child runs without Teams unless the test configures it.
+  'MicrosoftAppId', 'MicrosoftAppPassword', 'MicrosoftAppTenantId', 'MicrosoftAppType', 'TEAMS_ALLOWED_TENANTS', 'BOT_CONNECTOR_URL_ALLOWLIST', 'TEAMS_UNAUTHENTICATED_LOCAL',
   ...Object.values(WORKFLOW_ENV),
 ]);
 
