@@ -14,20 +14,13 @@
  * On each engine: a fresh PostgreSQL database when TEST_DATABASE_URL is set, and an embedded data
  * directory (whose lock, left by the killed process, the next opener takes over).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shortDate } from '../../src/views/digest-views.js';
-import type { ServiceProcess } from '../adapters/slack/service-process.js';
-import { addTeam, selectRows } from '../digests/support.js';
+import { selectRows } from '../digests/support.js';
 import { engines } from '../support/databases.js';
-import { startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import {
-  SLACK_WORKSPACE, bindSlack, bindTeams, count, createE2eDatabase, dueNowSettings, logEvents, serviceEnv, startServices, tickAll, today, undelivered,
-  waitUntil, type E2eDatabase,
+  count, logEvents, serviceEnv, startServices, tickAll, today, undelivered, waitUntil, useE2eWorld,
 } from './support/e2e-world.js';
 
 const TEAM = 'Fictional Crash CMHT';
@@ -35,31 +28,11 @@ const SLACK_MDT = 'C0E2ECRASH';
 const TEAMS_MDT = '19:e2ecrash@thread.tacv2';
 
 describe.each(engines)('a digest run queued by a service killed before delivery [%s]', (engine) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-crash-'));
-  const tickFile = path.join(dir, 'tick');
-  const started: ServiceProcess[] = [];
-  let database: E2eDatabase | undefined;
-  let slack: FakeSlack | undefined;
-  let teams: FakeConnector | undefined;
-
-  afterAll(async () => {
-    await Promise.all(started.map((s) => s.stop('SIGKILL')));
-    await Promise.all([slack?.close(), teams?.close()]);
-    await database?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const world = useE2eWorld('crash');
+  const { tickFile, started } = world;
 
   it('is delivered after the restart exactly once per channel', async () => {
-    [database, slack, teams] = await Promise.all([createE2eDatabase(engine), startFakeSlack({ teamId: SLACK_WORKSPACE }), startFakeConnector()]);
-    const db = database;
-    const teamId = await db.withDb(async (handle) => {
-      // Past onboarding and with nothing to do: the channels' only posts are the digests.
-      const team = await addTeam(handle, { name: TEAM, firstDigestAt: new Date(Date.now() - 86_400_000) });
-      await bindSlack(handle, team.id, SLACK_MDT);
-      await bindTeams(handle, team.id, TEAMS_MDT, teams!.serviceUrl);
-      return team.id;
-    });
-    expect((await db.cli(['team', 'set', TEAM, ...dueNowSettings()])).code).toBe(0);
+    const { database: db, slack, teams, teamId } = await world.start(engine, { name: TEAM, slackChannel: SLACK_MDT, teamsChannel: TEAMS_MDT });
 
     // 1. A service that can deliver to neither platform queues the digests, and is killed.
     const [first] = await startServices(1, serviceEnv({ database: db, tickFile }), started);

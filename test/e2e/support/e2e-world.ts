@@ -27,8 +27,10 @@ import { createConversationStore } from '../../../src/stores/conversations.js';
 import { startService, type ServiceProcess } from '../../adapters/slack/service-process.js';
 import { runCliOn, type CliRun } from '../../support/cli.js';
 import { createTestDatabase, type EngineName, type TestDatabase } from '../../support/databases.js';
-import type { FakeConnector } from '../../support/fake-connector.js';
-import type { FakeSlack } from '../../support/fake-slack.js';
+import { afterAll } from 'vitest';
+import { addTeam } from '../../digests/support.js';
+import { startFakeConnector, type FakeConnector } from '../../support/fake-connector.js';
+import { startFakeSlack, type FakeSlack } from '../../support/fake-slack.js';
 import { TEMPLATE_PATH } from '../../support/global-setup.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -210,4 +212,50 @@ export function cliProcess(args: string[], env: Record<string, string>): Promise
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; });
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+}
+
+/**
+ * One file's world: a scratch directory with the tick file, the services started (killed after
+ * the file), the database and both fake platforms (closed after it). `start` creates them and a
+ * team past onboarding with nothing to do, bound to an mdt channel on each platform, and makes its
+ * daily digest due now.
+ */
+export interface E2eWorld {
+  tickFile: string;
+  started: ServiceProcess[];
+  start(engine: EngineName, team: { name: string; slackChannel: string; teamsChannel: string }): Promise<{
+    database: E2eDatabase; slack: FakeSlack; teams: FakeConnector; teamId: string;
+  }>;
+}
+
+export function useE2eWorld(prefix: string): E2eWorld {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `closedloop-${prefix}-`));
+  const started: ServiceProcess[] = [];
+  let database: E2eDatabase | undefined;
+  let slack: FakeSlack | undefined;
+  let teams: FakeConnector | undefined;
+  afterAll(async () => {
+    await Promise.all(started.map((s) => s.stop('SIGKILL')));
+    await Promise.all([slack?.close(), teams?.close()]);
+    await database?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    tickFile: path.join(dir, 'tick'),
+    started,
+    async start(engine, team) {
+      [database, slack, teams] = await Promise.all([createE2eDatabase(engine), startFakeSlack({ teamId: SLACK_WORKSPACE }), startFakeConnector()]);
+      const connector = teams;
+      const teamId = await database.withDb(async (handle) => {
+        // Past onboarding and with nothing to do: the channels' only posts are the digests.
+        const row = await addTeam(handle, { name: team.name, firstDigestAt: new Date(Date.now() - 86_400_000) });
+        await bindSlack(handle, row.id, team.slackChannel);
+        await bindTeams(handle, row.id, team.teamsChannel, connector.serviceUrl);
+        return row.id;
+      });
+      const settings = await database.cli(['team', 'set', team.name, ...dueNowSettings()]);
+      if (settings.code !== 0) throw new Error(`team set failed: ${settings.err}`);
+      return { database, slack, teams, teamId };
+    },
+  };
 }
