@@ -13,6 +13,8 @@ import { dueDigestRuns, type DueDigestRun } from '../domain/digest/schedule.js';
 import type { Logger } from '../logging/logger.js';
 import { digestPurpose, queueDigestRun } from './runs.js';
 import { loadDigestTeams, loadTeamChannels, type DigestChannel, type DigestTeam } from './team-data.js';
+import { holidayDataCovers } from '../domain/digest/bank-holidays.js';
+import { todayIn } from '../domain/dates.js';
 
 export interface DueDigestOptions {
   logger: Logger;
@@ -71,6 +73,12 @@ export async function queueDueDigests(db: Database, now: Date, options: DueDiges
       options.reported?.add(`settings|${team.id}`);
       // The defaults are used meanwhile; `closedloop team show` names the problem (the log never quotes settings).
       logger.warn('team_settings_invalid', { teamId: team.id, code: 'TEAM.SETTINGS_INVALID' });
+    }
+    const localDate = todayIn(team.timeZone, now);
+    if (!holidayDataCovers(team.settings.bankHolidays, localDate) && !options.reported?.has(`holidays|${team.id}|${localDate.slice(0, 4)}`)) {
+      options.reported?.add(`holidays|${team.id}|${localDate.slice(0, 4)}`);
+      // Digests still go out (on bank holidays too, which is the safe side); the shipped list needs a new year.
+      logger.warn('bank_holidays_not_covered', { teamId: team.id, code: 'DIGEST.BANK_HOLIDAYS_OUT_OF_DATE' });
     }
     const due = dueDigestRuns(team.settings, team.timeZone, now);
     if (due.length > 0) dueByTeam.set(team.id, due);
