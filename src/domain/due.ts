@@ -13,9 +13,12 @@
  */
 import { ageOn, dayNumber, fromDayNumber, type IsoDate } from './dates.js';
 import { addDuration, addDurationToDay, describeDuration, parseDuration, type ParsedDuration } from './durations.js';
+import { modifierCaps, PatientFacts, type Cap } from './modifiers.js';
 import type { PatientState, PrescriptionState, ResponsibilityState } from './register.js';
-import type { Modifier, MonitoringRule, OrgType, Phase, RuleSet, Source, TestSchedule } from './rules/schema.js';
+import type { MonitoringRule, OrgType, Phase, RuleSet, Source, TestSchedule } from './rules/schema.js';
 import type { TestKey } from './test-keys.js';
+
+export { compare } from './modifiers.js';
 
 export type DueStatus = 'ok' | 'due_soon' | 'overdue' | 'never_done' | 'waived';
 
@@ -97,55 +100,7 @@ function segmentAt(segments: Segment[], day: number): Segment | undefined {
   return segments.find((s) => s.from <= day && (s.until === null || day < s.until));
 }
 
-function isActiveOn(p: PrescriptionState, date: IsoDate): boolean {
-  return p.startDate <= date && (p.stoppedOn === null || p.stoppedOn > date);
-}
-
-interface Cap { modifier: Modifier; every: ParsedDuration; everyText: string }
 const NO_CAPS: Cap[] = [];
-
-function modifierCaps(modifiers: Modifier[], patient: PatientState, asOf: IsoDate, age: number | null): Cap[] {
-  const caps: Cap[] = [];
-  for (const modifier of modifiers) {
-    if (!conditionHolds(modifier, patient, asOf, age)) continue;
-    if (modifier.maxEvery) caps.push({ modifier, every: parseDuration(modifier.maxEvery), everyText: modifier.maxEvery });
-    else if (modifier.everyMonthsFromValue) {
-      const { analyte, divisor, minMonths } = modifier.everyMonthsFromValue;
-      const latest = patient.recentValues[analyte]?.[0];
-      if (!latest) continue;
-      const months = Math.max(minMonths, Math.floor(latest.value / divisor));
-      caps.push({ modifier, every: { unit: 'months', count: months }, everyText: `${months}m` });
-    }
-  }
-  return caps;
-}
-
-function conditionHolds(modifier: Modifier, patient: PatientState, asOf: IsoDate, age: number | null): boolean {
-  const when = modifier.when;
-  switch (when.kind) {
-    case 'age_at_least':
-      return age !== null && age >= when.years;
-    case 'co_prescribed':
-      return patient.prescriptions.some((p) => when.drugs.includes(p.drug) && isActiveOn(p, asOf));
-    case 'latest_value': {
-      const latest = patient.recentValues[when.analyte]?.[0];
-      return latest !== undefined && compare(latest.value, when.op, when.value);
-    }
-    case 'falling': {
-      const [latest, previous] = patient.recentValues[when.analyte] ?? [];
-      return latest !== undefined && previous !== undefined && latest.value < previous.value - when.minDrop;
-    }
-  }
-}
-
-export function compare(value: number, op: '<' | '<=' | '>' | '>=', limit: number): boolean {
-  switch (op) {
-    case '<': return value < limit;
-    case '<=': return value <= limit;
-    case '>': return value > limit;
-    case '>=': return value >= limit;
-  }
-}
 
 interface NextDue { dueDay: number; from: number; segment: Segment | null; cap: Cap | null }
 
@@ -171,7 +126,10 @@ function nextDue(base: number, main: Segment[], dose: Segment[], caps: Cap[]): N
 }
 
 function describeBasis(next: NextDue): string {
-  if (next.cap) return `every ${describeDuration(next.cap.everyText)}: ${next.cap.modifier.description}`;
+  if (next.cap) {
+    const detail = next.cap.detail ? ` (${next.cap.detail})` : '';
+    return `every ${describeDuration(next.cap.everyText)}${detail}: ${next.cap.modifier.description}`;
+  }
   if (!next.segment) return 'baseline before starting treatment';
   return `every ${describeDuration(next.segment.everyText ?? '')}${next.segment.afterDoseChange ? ' after the dose change' : ''}`;
 }
@@ -207,8 +165,9 @@ function dueSoonWindow(ruleSet: RuleSet, intervalDays: number): number {
   return Math.min(ruleSet.dueSoonDays, Math.max(1, Math.floor(intervalDays / 4)));
 }
 
-function evaluateTest(patient: PatientState, p: PrescriptionState, rule: MonitoringRule, test: TestSchedule,
-  ruleSet: RuleSet, asOf: IsoDate, asOfDay: number, age: number | null, wanted: StatusFilter): DueItem | null {
+function evaluateTest(facts: PatientFacts, p: PrescriptionState, rule: MonitoringRule, test: TestSchedule,
+  ruleSet: RuleSet, asOfDay: number, wanted: StatusFilter): DueItem | null {
+  const { patient, asOf } = facts;
   if (p.stoppedOn !== null) {
     const monitoringEnds = test.continueAfterStop ? addDuration(p.stoppedOn, test.continueAfterStop) : p.stoppedOn;
     if (monitoringEnds <= asOf) return null;
@@ -235,7 +194,7 @@ function evaluateTest(patient: PatientState, p: PrescriptionState, rule: Monitor
     next = { dueDay: startDay, from: startDay, segment: null, cap: null };
   } else {
     if (baselineOnly) return null;
-    const caps = test.modifiers.length ? modifierCaps(test.modifiers, patient, asOf, age) : NO_CAPS;
+    const caps = test.modifiers.length ? modifierCaps(test.modifiers, facts) : NO_CAPS;
     next = nextDue(lastDoneDay ?? startDay, main, dose, caps);
     if (next === null || monitoringPaused(next.dueDay, main, dose)) return null;
   }
@@ -286,11 +245,12 @@ export function dueForPatient(patient: PatientState, ruleSet: RuleSet, asOf: Iso
   const byKey = new Map<string, DueItem>();
   const asOfDay = dayNumber(asOf);
   const age = patient.dateOfBirth === null ? null : ageOn(patient.dateOfBirth, asOf);
+  const facts = new PatientFacts(patient, asOf, age, ruleSet);
   for (const prescription of patient.prescriptions) {
     const rule = rulesByDrug.get(prescription.drug);
     if (!rule) continue; // an interacting drug, or a drug whose rule an organisation disabled
     for (const test of rule.tests) {
-      const item = evaluateTest(patient, prescription, rule, test, ruleSet, asOf, asOfDay, age, wanted);
+      const item = evaluateTest(facts, prescription, rule, test, ruleSet, asOfDay, wanted);
       if (!item) continue;
       const key = `${item.drug}\u0000${item.test}`;
       const existing = byKey.get(key);

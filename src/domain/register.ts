@@ -45,6 +45,11 @@ export interface PatientState {
   team: string;
   gpPractice: string;
   dateOfBirth: IsoDate | null;
+  /**
+   * Recorded sex, where the register has it (Cockcroft–Gault). Unknown (absent or null) means
+   * the lower, female estimate of CrCl is used, the safer end.
+   */
+  sex?: 'female' | 'male' | null;
   prescriptions: PrescriptionState[];
   responsibilities: ResponsibilityState[];
   waivers: WaiverState[];

@@ -1,12 +1,17 @@
 /**
  * Result evaluation: a value becomes green, amber or red with a reason a pharmacist can act on.
- * Thresholds come from the rule set and apply by drug group; trend rules compare the value with
- * the patient's earlier results of the same analyte. The worst finding wins. A value that no
- * threshold applies to is "not rated", never green: green tells a clinician the value was checked
- * and is safe, which nothing here can say about a lithium level of a patient not on lithium.
+ * Thresholds come from the rule set and apply by drug group or drug, for every drug whose
+ * monitoring covers the sample date (rating-window.ts); trend rules compare the value with the
+ * patient's earlier results of the same analyte. A creatinine result is also judged as the CrCl
+ * it gives by Cockcroft–Gault, where CrCl thresholds apply (DOACs). The worst finding wins. A
+ * value that no threshold applies to is "not rated", never green: green tells a clinician the
+ * value was checked and is safe, which nothing here can say about a lithium level of a patient
+ * not on lithium.
  */
+import { crclOn, describeCrcl, estimateFromCreatinine, type CrclFinding, type RenalFacts } from './creatinine-clearance.js';
 import { addMonths, type IsoDate } from './dates.js';
 import { compare } from './due.js';
+import { describeCover, type Cover } from './rating-window.js';
 import type { ValuePoint } from './register.js';
 import type { Flag, RuleSet, Source, Threshold, TrendRule } from './rules/schema.js';
 import type { TestKey } from './test-keys.js';
@@ -19,8 +24,15 @@ export interface ResultInput {
   takenOn: IsoDate;
   /** Earlier results of the same analyte (before this one), newest first. */
   history: ValuePoint[];
-  /** Rule ids (drug groups) the patient is on when the sample was taken. */
+  /**
+   * Rule ids (drug groups) and drug keys whose monitoring covers the sample date: the rating
+   * window (rating-window.ts, coverIds). Thresholds and trends apply when `appliesTo` names one.
+   */
   ruleIds: string[];
+  /** The same cover with its basis, so a rating owed to a stopped or not-yet-started drug says so. */
+  cover?: readonly Cover[];
+  /** Creatinine, weight, CrCl and date of birth, for CrCl by Cockcroft–Gault (DOACs). */
+  renal?: RenalFacts;
 }
 
 export interface Finding {
@@ -49,13 +61,14 @@ function formatNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100);
 }
 
-function thresholdFindings(threshold: Threshold, input: ResultInput): Finding[] {
+/** Bands breached by `value`; `subject` names it in the reason ("lithium_level 1.6 mmol/L"). */
+function thresholdFindings(threshold: Threshold, subject: string, value: number): Finding[] {
   return threshold.bands
-    .filter((band) => compare(input.value, band.op, band.value))
+    .filter((band) => compare(value, band.op, band.value))
     .map((band) => ({
       id: threshold.id,
       flag: band.flag,
-      reason: `${input.analyte} ${formatNumber(input.value)} ${input.unit} is ${band.op} ${formatNumber(band.value)}: ${band.reason}`,
+      reason: `${subject} is ${band.op} ${formatNumber(band.value)}: ${band.reason}`,
       sources: threshold.sources,
     }));
 }
@@ -87,32 +100,79 @@ function trendCheck(rule: TrendRule, input: ResultInput): TrendCheck {
 }
 
 /** Why no rating could be given, and what to do. */
-function notRatedReason(input: ResultInput, trends: TrendRule[]): string {
+function notRatedReason(input: ResultInput, trends: TrendRule[], unestimated: CrclFinding | null): string {
   const trendNote = trends.length > 0 ? ` (and no earlier result to check the trend against: ${trends.map((t) => t.id).join(', ')})` : '';
-  const why = input.ruleIds.length === 0
-    ? `the patient was on no monitored medicine on ${input.takenOn}, so no threshold applies`
-    : `no threshold for ${input.analyte} applies to ${input.ruleIds.join(', ')}`;
+  const why = unestimated
+    ? `${describeCrcl(unestimated)}, so the dose cannot be checked against CrCl`
+    : input.ruleIds.length === 0
+      ? `the patient was on no monitored medicine on ${input.takenOn}, so no threshold applies`
+      : `no threshold for ${input.analyte} applies to ${input.ruleIds.join(', ')}`;
   return `${why}${trendNote}. Review it against the patient's current treatment`;
 }
 
+/** CrCl on the sample date, once per evaluation: null when the caller gave no renal facts. */
+function crclContext(input: ResultInput, ruleSet: RuleSet): CrclFinding | null {
+  return input.renal ? crclOn(input.takenOn, input.renal, ruleSet.crclEstimate !== undefined) : null;
+}
+
+/** Whether a threshold's conditions hold; a condition that cannot be judged (no renal facts) does not. */
+function conditionsHold(threshold: Threshold, crcl: () => CrclFinding | null): boolean {
+  return (threshold.when ?? []).every((c) => {
+    switch (c.kind) {
+      case 'crcl_unavailable': return crcl()?.kind === 'unavailable';
+    }
+  });
+}
+
+/** The notes explaining a rating owed to a drug not taken that day: only where no drug taken that day also rates it. */
+function windowNotes(input: ResultInput, appliesTo: ('all' | string[])[]): string[] {
+  if (!input.cover || appliesTo.some((a) => a === 'all')) return [];
+  const matched = input.cover.filter((c) => appliesTo.some((a) => a !== 'all' && (a.includes(c.ruleId) || a.includes(c.drug))));
+  if (matched.length === 0 || matched.some((c) => c.basis.kind === 'active')) return [];
+  return matched.map((c) => describeCover(c, input.takenOn)).filter((n): n is string => n !== null);
+}
+
 export function evaluateResult(input: ResultInput, ruleSet: RuleSet): ResultEvaluation {
-  const thresholds = ruleSet.thresholds.filter((t) => t.analyte === input.analyte && applies(t.appliesTo, input.ruleIds));
-  const trends = ruleSet.trends.filter((t) => t.analyte === input.analyte && applies(t.appliesTo, input.ruleIds));
+  let crcl: CrclFinding | null | undefined;
+  const crclNow = () => (crcl === undefined ? (crcl = crclContext(input, ruleSet)) : crcl);
+  const relevant = (t: Threshold | TrendRule) => applies(t.appliesTo, input.ruleIds);
+  const thresholds = ruleSet.thresholds.filter((t) => t.analyte === input.analyte && relevant(t) && conditionsHold(t, crclNow));
+  const trends = ruleSet.trends.filter((t) => t.analyte === input.analyte && relevant(t));
   const checks = trends.map((t) => trendCheck(t, input)).filter((c): c is NonNullable<TrendCheck> => c !== null);
+  const about = `${input.analyte} ${formatNumber(input.value)} ${input.unit}`;
   const findings: Finding[] = [
-    ...thresholds.flatMap((t) => thresholdFindings(t, input)),
+    ...thresholds.flatMap((t) => thresholdFindings(t, about, input.value)),
     ...checks.map((c) => c.finding).filter((f): f is Finding => f !== null),
   ];
-const about = `${input.analyte} ${formatNumber(input.value)} ${input.unit}`;
-  if (findings.length === 0 && thresholds.length === 0 && checks.length === 0) {
-    return { flag: 'not_rated', reason: `${about}: not rated, because ${notRatedReason(input, trends)}`, findings };
+  const judged: string[] = thresholds.length > 0 ? thresholds.map((t) => t.inRange) : checks.map((c) => `no rise that needs action compared with ${c.against}`);
+
+  // A creatinine result is also judged as the CrCl it gives (Cockcroft–Gault), against the CrCl
+  // thresholds of the drugs it applies to (the DOACs): UK laboratories rarely report CrCl itself.
+  const crclThresholds = input.analyte === 'creatinine' && input.renal && ruleSet.crclEstimate
+    ? ruleSet.thresholds.filter((t) => t.analyte === 'crcl' && relevant(t) && conditionsHold(t, crclNow)) : [];
+  let unestimated: CrclFinding | null = null;
+  if (crclThresholds.length > 0) {
+    const estimate = estimateFromCreatinine({ value: input.value, takenOn: input.takenOn }, input.renal!);
+    if (estimate.kind === 'unavailable') unestimated = estimate;
+    else {
+      const described = describeCrcl(estimate);
+      findings.push(...crclThresholds.flatMap((t) => thresholdFindings(t, `${about} gives ${described}, which`, estimate.value)));
+      judged.push(...crclThresholds.map((t) => `${described}: ${t.inRange}`));
+    }
   }
+  const ratedBy = [...thresholds, ...crclThresholds.filter(() => unestimated === null), ...trends].map((t) => t.appliesTo);
+
+  if (findings.length === 0 && judged.length === 0) {
+    return { flag: 'not_rated', reason: `${about}: not rated, because ${notRatedReason(input, trends, unestimated)}`, findings };
+  }
+  // Judged by something else (apixaban's creatinine criterion), the missing CrCl still needs saying.
+  const notes = [...windowNotes(input, ratedBy), ...(unestimated ? [describeCrcl(unestimated)] : [])];
+  const withNotes = (reason: string) => (notes.length > 0 ? `${reason} (${notes.join('; ')})` : reason);
   if (findings.length === 0) {
     // Green only when something actually judged the value: a threshold, or a trend with history to compare.
-    const judged = thresholds.length > 0 ? thresholds.map((t) => t.inRange) : checks.map((c) => `no rise that needs action compared with ${c.against}`);
-    return { flag: 'green', reason: `${about}: ${judged.join('; ')}`, findings };
+    return { flag: 'green', reason: withNotes(`${about}: ${judged.join('; ')}`), findings };
   }
   const worst = findings.reduce((a, b) => (FLAG_RANK[b.flag] > FLAG_RANK[a.flag] ? b : a)).flag;
   const reasons = findings.filter((f) => f.flag === worst).map((f) => f.reason);
-  return { flag: worst, reason: reasons.join('; '), findings };
+  return { flag: worst, reason: withNotes(reasons.join('; ')), findings };
 }

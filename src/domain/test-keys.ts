@@ -14,7 +14,7 @@ export type Panel = (typeof PANELS)[number];
 
 /** Analytes that are reported as numbers; those that also name a panel stand for themselves. */
 export const ANALYTES = [
-  'wbc', 'neutrophils', 'platelets', 'hb', 'mcv',
+  'wbc', 'neutrophils', 'eosinophils', 'platelets', 'hb', 'mcv',
   'alt', 'ast', 'albumin',
   'creatinine', 'egfr', 'crcl', 'sodium', 'potassium', 'urea',
   'tsh', 'ft4',
@@ -28,7 +28,7 @@ export type TestKey = Panel | Analyte;
 export const TEST_KEYS: readonly TestKey[] = [...PANELS, ...ANALYTES];
 
 const PANEL_OF_ANALYTE: Record<Analyte, Panel | null> = {
-  wbc: 'fbc', neutrophils: 'fbc', platelets: 'fbc', hb: 'fbc', mcv: 'fbc',
+  wbc: 'fbc', neutrophils: 'fbc', eosinophils: 'fbc', platelets: 'fbc', hb: 'fbc', mcv: 'fbc',
   alt: 'lft', ast: 'lft', albumin: 'lft',
   creatinine: 'renal', egfr: 'renal', crcl: 'renal', sodium: 'renal', potassium: 'renal', urea: 'renal',
   tsh: 'tft', ft4: 'tft',
@@ -105,7 +105,7 @@ export function resolveTestKey(raw: string): TestKey | null {
 }
 
 const LABELS: Record<string, TestKey> = {
-  full_blood_count: 'fbc', cbc: 'fbc', wcc: 'wbc', white_cell_count: 'wbc', anc: 'neutrophils', plt: 'platelets',
+  full_blood_count: 'fbc', cbc: 'fbc', wcc: 'wbc', white_cell_count: 'wbc', anc: 'neutrophils', eos: 'eosinophils', eosinophil_count: 'eosinophils', plt: 'platelets',
   haemoglobin: 'hb', lfts: 'lft', liver_function_tests: 'lft', 'u&e': 'renal', 'u&es': 'renal', ue: 'renal',
   renal_function: 'renal', thyroid_function_tests: 'tft', tfts: 'tft', free_t4: 'ft4', lithium: 'lithium_level',
   serum_lithium: 'lithium_level', li: 'lithium_level', lipid_profile: 'lipids', total_cholesterol: 'cholesterol',

@@ -12,8 +12,12 @@ type Conversion = { factor: number; offset?: number };
 
 interface UnitSpec {
   canonical: string;
-  /** Accepted spellings (lower-case, spaces removed) mapped to a conversion into the canonical unit. */
-  accepts: Record<string, Conversion>;
+  /**
+   * Other spellings laboratories use, as they are written (docs/import-formats.md lists the same
+   * ones), each with its conversion into the canonical unit. Matching goes through unitKey, so
+   * case, spaces, either micro sign, × or x and ^, * or superscript powers do not matter.
+   */
+  accepts: readonly (readonly [string, Conversion])[];
   /** True when a result without a unit is unambiguous (a ratio). */
   unitless?: boolean;
   /** Decimal places kept after conversion (HbA1c is reported in whole mmol/mol). */
@@ -21,8 +25,9 @@ interface UnitSpec {
 }
 
 const SAME: Conversion = { factor: 1 };
-const CELLS = { '10*9/l': SAME, '10^9/l': SAME, 'x10^9/l': SAME, '×10⁹/l': SAME, 'x10*9/l': SAME, '10⁹/l': SAME, 'giga/l': SAME, '10*3/ul': SAME, '10^3/ul': SAME, 'k/ul': SAME };
-const MMOL = { 'mmol/l': SAME };
+const same = (...spellings: string[]): [string, Conversion][] => spellings.map((u) => [u, SAME]);
+// Cell counts: 10^3/µL (K/µL, US analysers) is the same number as 10^9/L.
+const CELLS = same('10*9/L', '10⁹/L', 'x10^9/L', '×10^9/L', 'x10⁹/L', '×10⁹/L', 'giga/L', '10^3/µL', '10*3/uL', '10³/µL', 'K/µL', 'K/uL');
 
 // Conversion factors: creatinine 88.42 µmol per mg/dL; cholesterol 38.67 and triglycerides 88.57 mg/dL per mmol/L;
 // calcium 4.008 mg/dL per mmol/L; HbA1c IFCC = (NGSP% − 2.15) × 10.929 (IFCC–NGSP master equation);
@@ -30,35 +35,65 @@ const MMOL = { 'mmol/l': SAME };
 const SPECS = {
   wbc: { canonical: '10^9/L', accepts: CELLS },
   neutrophils: { canonical: '10^9/L', accepts: CELLS },
+  eosinophils: { canonical: '10^9/L', accepts: CELLS },
   platelets: { canonical: '10^9/L', accepts: CELLS },
-  hb: { canonical: 'g/L', accepts: { 'g/l': SAME, 'g/dl': { factor: 10 } } },
-  mcv: { canonical: 'fL', accepts: { fl: SAME } },
-  alt: { canonical: 'U/L', accepts: { 'u/l': SAME, 'iu/l': SAME } },
-  ast: { canonical: 'U/L', accepts: { 'u/l': SAME, 'iu/l': SAME } },
-  albumin: { canonical: 'g/L', accepts: { 'g/l': SAME, 'g/dl': { factor: 10 } } },
-  creatinine: { canonical: 'µmol/L', accepts: { 'µmol/l': SAME, 'umol/l': SAME, 'μmol/l': SAME, 'mg/dl': { factor: 88.42 } } },
-  egfr: { canonical: 'mL/min/1.73m2', accepts: { 'ml/min/1.73m2': SAME, 'ml/min/1.73m²': SAME, 'ml/min/{1.73_m2}': SAME, 'ml/min/1.73_m2': SAME, 'ml/min': SAME } },
-  crcl: { canonical: 'mL/min', accepts: { 'ml/min': SAME } },
-  sodium: { canonical: 'mmol/L', accepts: { ...MMOL, 'meq/l': SAME } },
-  potassium: { canonical: 'mmol/L', accepts: { ...MMOL, 'meq/l': SAME } },
-  urea: { canonical: 'mmol/L', accepts: MMOL },
-  tsh: { canonical: 'mU/L', accepts: { 'mu/l': SAME, 'miu/l': SAME, 'uiu/ml': SAME, 'µiu/ml': SAME } },
-  ft4: { canonical: 'pmol/L', accepts: { 'pmol/l': SAME } },
-  cholesterol: { canonical: 'mmol/L', accepts: { ...MMOL, 'mg/dl': { factor: 1 / 38.67 } } },
-  hdl: { canonical: 'mmol/L', accepts: { ...MMOL, 'mg/dl': { factor: 1 / 38.67 } } },
-  triglycerides: { canonical: 'mmol/L', accepts: { ...MMOL, 'mg/dl': { factor: 1 / 88.57 } } },
-  lithium_level: { canonical: 'mmol/L', accepts: { ...MMOL, 'meq/l': SAME } },
-  inr: { canonical: 'ratio', accepts: { ratio: SAME, '{inr}': SAME, '{ratio}': SAME, inr: SAME }, unitless: true },
-  hba1c: { canonical: 'mmol/mol', accepts: { 'mmol/mol': SAME, '%': { factor: 10.929, offset: -2.15 * 10.929 } }, decimals: 0 },
-  weight: { canonical: 'kg', accepts: { kg: SAME } },
-  bmi: { canonical: 'kg/m2', accepts: { 'kg/m2': SAME, 'kg/m²': SAME } },
-  bp_systolic: { canonical: 'mmHg', accepts: { mmhg: SAME, 'mm[hg]': SAME } },
-  bp_diastolic: { canonical: 'mmHg', accepts: { mmhg: SAME, 'mm[hg]': SAME } },
-  qtc: { canonical: 'ms', accepts: { ms: SAME, msec: SAME } },
-  calcium: { canonical: 'mmol/L', accepts: { ...MMOL, 'mg/dl': { factor: 1 / 4.008 } } },
-  prolactin: { canonical: 'mIU/L', accepts: { 'miu/l': SAME, 'mu/l': SAME, 'ng/ml': { factor: 21.2 }, 'µg/l': { factor: 21.2 }, 'ug/l': { factor: 21.2 } } },
-  clozapine_level: { canonical: 'mg/L', accepts: { 'mg/l': SAME, 'µg/l': { factor: 0.001 }, 'ug/l': { factor: 0.001 }, 'ng/ml': { factor: 0.001 } } },
+  hb: { canonical: 'g/L', accepts: [['g/dL', { factor: 10 }]] },
+  mcv: { canonical: 'fL', accepts: [] },
+  alt: { canonical: 'U/L', accepts: same('IU/L') },
+  ast: { canonical: 'U/L', accepts: same('IU/L') },
+  albumin: { canonical: 'g/L', accepts: [['g/dL', { factor: 10 }]] },
+  creatinine: { canonical: 'µmol/L', accepts: [...same('umol/L', 'μmol/L'), ['mg/dL', { factor: 88.42 }]] },
+  egfr: { canonical: 'mL/min/1.73m2', accepts: same('mL/min/1.73m²', 'mL/min/{1.73_m2}', 'mL/min/1.73_m2', 'mL/min') },
+  crcl: { canonical: 'mL/min', accepts: [] },
+  sodium: { canonical: 'mmol/L', accepts: same('mEq/L') },
+  potassium: { canonical: 'mmol/L', accepts: same('mEq/L') },
+  urea: { canonical: 'mmol/L', accepts: [] },
+  tsh: { canonical: 'mU/L', accepts: same('mIU/L', 'µIU/mL', 'uIU/mL') },
+  ft4: { canonical: 'pmol/L', accepts: [] },
+  cholesterol: { canonical: 'mmol/L', accepts: [['mg/dL', { factor: 1 / 38.67 }]] },
+  hdl: { canonical: 'mmol/L', accepts: [['mg/dL', { factor: 1 / 38.67 }]] },
+  triglycerides: { canonical: 'mmol/L', accepts: [['mg/dL', { factor: 1 / 88.57 }]] },
+  lithium_level: { canonical: 'mmol/L', accepts: same('mEq/L') },
+  inr: { canonical: 'ratio', accepts: same('INR', '{INR}', '{ratio}'), unitless: true },
+  hba1c: { canonical: 'mmol/mol', accepts: [['%', { factor: 10.929, offset: -2.15 * 10.929 }]], decimals: 0 },
+  weight: { canonical: 'kg', accepts: [] },
+  bmi: { canonical: 'kg/m2', accepts: same('kg/m²') },
+  bp_systolic: { canonical: 'mmHg', accepts: same('mm[Hg]') },
+  bp_diastolic: { canonical: 'mmHg', accepts: same('mm[Hg]') },
+  qtc: { canonical: 'ms', accepts: same('msec') },
+  calcium: { canonical: 'mmol/L', accepts: [['mg/dL', { factor: 1 / 4.008 }]] },
+  prolactin: { canonical: 'mIU/L', accepts: [...same('mU/L'), ['ng/mL', { factor: 21.2 }], ['µg/L', { factor: 21.2 }], ['ug/L', { factor: 21.2 }]] },
+  clozapine_level: { canonical: 'mg/L', accepts: [['µg/L', { factor: 0.001 }], ['ug/L', { factor: 0.001 }], ['ng/mL', { factor: 0.001 }]] },
 } satisfies Partial<Record<TestKey, UnitSpec>>;
+
+/**
+ * The form a unit is matched in. NFKC turns superscript digits into plain ones (10⁹ → 109, m² →
+ * m2) and the micro sign U+00B5 into Greek mu U+03BC; both mus become u, × becomes x, and the power
+ * signs ^ and * are dropped, so 10^9/L, 10*9/L, ×10⁹/L and x10^9/L all read 109/l. Two spellings of
+ * one test that read the same must convert the same way (checked when the table is built).
+ */
+export function unitKey(raw: string): string {
+  return raw.normalize('NFKC').toLowerCase().replace(/\s+/g, '').replace(/[\u00b5\u03bc]/g, 'u').replace(/\u00d7/g, 'x')
+    .replace(/[\^*]/g, '').replace(/^x(?=\d)/, '');
+}
+
+/** Each test's accepted spellings by unitKey, built once. */
+const LOOKUP = new Map<TestKey, Map<string, Conversion>>(Object.entries(SPECS).map(([test, spec]) => {
+  const byKey = new Map<string, Conversion>([[unitKey(spec.canonical), SAME]]);
+  for (const [spelling, conversion] of spec.accepts as UnitSpec['accepts']) {
+    const seen = byKey.get(unitKey(spelling));
+    // A table mistake, not input: fail at start-up rather than convert one spelling two ways.
+    if (seen && (seen.factor !== conversion.factor || seen.offset !== conversion.offset)) throw new Error(`units.ts: ${test} "${spelling}" reads like another spelling with a different conversion`);
+    if (!seen) byKey.set(unitKey(spelling), conversion);
+  }
+  return [test as TestKey, byKey];
+}));
+
+/** The spellings a test accepts, canonical first, as written in docs/import-formats.md. */
+export function acceptedUnits(test: TestKey): string[] {
+  const spec = specOf(test);
+  return spec ? [spec.canonical, ...spec.accepts.map(([spelling]) => spelling)] : [];
+}
 
 /** A test that carries a numeric value. */
 export type ValueTest = keyof typeof SPECS;
@@ -79,6 +114,7 @@ export interface PlausibleRange {
 const RANGES: Record<ValueTest, PlausibleRange> = {
   wbc: { min: 0, max: 1000, why: 'local default: leukaemic hyperleucocytosis can exceed 500 ×10⁹/L' },
   neutrophils: { min: 0, max: 500, why: 'local default: 0 is real (agranulocytosis); counts above a few hundred are leukaemic extremes' },
+  eosinophils: { min: 0, max: 200, why: 'local default: 0 is common; hypereosinophilic syndromes and eosinophilic leukaemia can exceed 100 ×10⁹/L' },
   platelets: { min: 0, max: 5000, why: 'local default: essential thrombocythaemia can exceed 2000 ×10⁹/L' },
   hb: { min: 10, max: 300, why: 'local default: wider than the extremes reported in survivors (about 15 and 250 g/L)' },
   mcv: { min: 40, max: 200, why: 'local default: severe microcytosis and megaloblastosis stay within about 50–150 fL' },
@@ -162,13 +198,8 @@ export function normaliseValue(test: TestKey, value: number, unit: string | null
     if (!spec.unitless) return refuse('unit', `a unit is required for ${test} (for example ${spec.canonical})`);
     conversion = SAME;
   } else {
-    const key = raw.toLowerCase().replace(/\s+/g, '');
-    const canonicalKey = spec.canonical.toLowerCase().replace(/\s+/g, '');
-    conversion = key === canonicalKey ? SAME : spec.accepts[key];
-    if (!conversion) {
-      const accepted = [spec.canonical, ...Object.keys(spec.accepts).filter((k) => k !== canonicalKey)].slice(0, 6).join(', ');
-      return refuse('unit', `unit "${raw}" is not valid for ${test}; use ${accepted}`);
-    }
+    conversion = LOOKUP.get(test)!.get(unitKey(raw));
+    if (!conversion) return refuse('unit', `unit "${raw}" is not valid for ${test}; use ${acceptedUnits(test).slice(0, 6).join(', ')}`);
   }
   const converted = conversion === SAME ? value : value * conversion.factor + (conversion.offset ?? 0);
   // NaN and ±Infinity fail both comparisons' complement, so test finiteness explicitly.

@@ -9,7 +9,7 @@ import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
 import type { IsoDate } from '../domain/dates.js';
 import type { PatientState, ResponsibilityState } from '../domain/register.js';
-import type { OrgType, RuleSet } from '../domain/rules/schema.js';
+import { conditionsOf, type OrgType, type RuleSet } from '../domain/rules/schema.js';
 import type { TestKey } from '../domain/test-keys.js';
 
 export interface StateScope {
@@ -28,18 +28,37 @@ export interface StateScope {
   source?: 'auto' | 'events';
 }
 
-/** Analytes whose recent values the rule set's modifiers read (latest value, falling, CrCl ÷ 10). */
-export function analytesReadByModifiers(ruleSet: RuleSet): TestKey[] {
+/** What the due engine's modifiers read from each patient's recent values. */
+export interface AnalytesRead {
+  /** Read by a modifier directly (latest value, falling, value ÷ divisor), for every patient. */
+  analytes: TestKey[];
+  /**
+   * Read to estimate CrCl by Cockcroft–Gault (creatinine, weight), only for patients on `drugs`:
+   * the drugs whose rules read CrCl (the DOACs).
+   */
+  estimate: { analytes: TestKey[]; drugs: string[] } | null;
+}
+
+export function analytesReadByModifiers(ruleSet: RuleSet): AnalytesRead {
   const analytes = new Set<TestKey>();
+  const crclDrugs = new Set<string>();
   for (const rule of ruleSet.rules) {
+    const readCrcl = () => { for (const d of rule.drugs) crclDrugs.add(d.key); };
     for (const test of rule.tests) {
       for (const m of test.modifiers) {
-        if (m.when.kind === 'latest_value' || m.when.kind === 'falling') analytes.add(m.when.analyte as TestKey);
+        for (const c of conditionsOf(m)) {
+          if (c.kind === 'latest_value' || c.kind === 'falling') analytes.add(c.analyte as TestKey);
+          if (c.kind === 'crcl_unavailable') { analytes.add('crcl'); readCrcl(); }
+          if (c.kind === 'latest_value' && c.analyte === 'crcl') readCrcl();
+        }
         if (m.everyMonthsFromValue) analytes.add(m.everyMonthsFromValue.analyte as TestKey);
+        if (m.everyMonthsFromValue?.analyte === 'crcl') readCrcl();
       }
     }
   }
-  return [...analytes];
+  const inputs = (['creatinine', 'weight'] as TestKey[]).filter((a) => !analytes.has(a));
+  const estimate = ruleSet.crclEstimate && crclDrugs.size > 0 && inputs.length > 0 ? { analytes: inputs, drugs: [...crclDrugs] } : null;
+  return { analytes: [...analytes], estimate };
 }
 
 /** An array as one text literal parameter (cast in SQL), identical on postgres.js and PGlite. */
@@ -76,7 +95,7 @@ type ResponsibilityTuple = [string, ResponsibilityState['test'], OrgType, string
  * a past as-of date, the event aggregates are read alongside with the same patient filter.
  */
 export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSet: RuleSet): Promise<PatientState[]> {
-  const analytes = new Set<string>(analytesReadByModifiers(ruleSet));
+  const read = analytesReadByModifiers(ruleSet);
   const useSummary = scope.source !== 'events' && await summaryCovers(db, scope.asOf);
   const conditions: SQL[] = [];
   if (scope.teamId) conditions.push(sql`p.team_id = ${scope.teamId}`);
@@ -89,10 +108,19 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
 
   // Only the analytes the modifiers read, one column each: the summary keeps every analyte, and
   // turning all of them into text and back (numbers are slow to format) measured as the largest
-  // single cost of the load.
-  const analyteList = [...analytes];
+  // single cost of the load. The Cockcroft–Gault inputs are needed only by DOAC patients: one
+  // column, null for everyone else, behind one containment test on the prescriptions
+  // ([["apixaban", …]] contains [["apixaban"]]), whose patterns are literals so each is parsed once
+  // per query (drug keys are identifiers, lower-case letters, digits and underscores: schema.ts).
+  const analyteList = read.analytes;
   const valueColumns = useSummary ? analyteList.map((a, i) => sql`, g.recent_values -> ${a} AS ${sql.identifier(`v${i}`)}`) : [];
-  const analyteArray = pgArray(analyteList);
+  const estimate = read.estimate;
+  if (useSummary && estimate) {
+    const onDrug = sql.raw(estimate.drugs.map((drug) => `'${JSON.stringify([[drug]])}'::jsonb`).join(', '));
+    const inputs = sql.join(estimate.analytes.map((a) => sql`g.recent_values -> ${a}`), sql`, `);
+    valueColumns.push(sql`, CASE WHEN g.prescriptions @> ANY(ARRAY[${onDrug}]) THEN jsonb_build_array(${inputs}) END AS estimate_inputs`);
+  }
+  const analyteArray = pgArray([...analyteList, ...(estimate?.analytes ?? [])]);
   const [patientResult, waiverRows, lastDoneRows, valueRows] = await Promise.all([
     db.execute(sql`SELECT p.id, p.patient_ref, p.display_label, t.name AS team, p.gp_practice, p.date_of_birth::text AS dob,
         g.prescriptions, g.responsibilities, ${useSummary ? sql`g.last_done` : sql`NULL::jsonb`} AS last_done ${sql.join(valueColumns, sql``)}
@@ -124,6 +152,10 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
         const points = json<[number, IsoDate, number][]>(r[`v${i}`]);
         if (points) recentValues[analyte as TestKey] = points.map(([value, takenOn]) => ({ value, takenOn }));
       });
+      const inputs = estimate ? json<([number, IsoDate, number][] | null)[]>(r.estimate_inputs) : null;
+      inputs?.forEach((points, i) => {
+        if (points) recentValues[estimate!.analytes[i]!] = points.map(([value, takenOn]) => ({ value, takenOn }));
+      });
     }
     byId.set(r.id as string, {
       patientRef: r.patient_ref as string,
@@ -148,6 +180,13 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
     drug: (r.drug as string | null) ?? null, test: r.test as TestKey, reason: r.reason as string, waivedUntil: r.waived_until as string,
   }));
   each(lastDoneRows, (p, r) => { p.lastDone[r.requirement as TestKey] = r.last_done as string; });
-  each(valueRows, (p, r) => { (p.recentValues[r.test as TestKey] ??= []).push({ value: Number(r.value), takenOn: r.taken_on as string }); });
+  // Estimate inputs only for patients on the drugs that read CrCl, on both paths alike.
+  const estimated = new Set(estimate?.analytes ?? []);
+  const onEstimateDrug = (p: PatientState) => p.prescriptions.some((rx) => estimate!.drugs.includes(rx.drug));
+  each(valueRows, (p, r) => {
+    const test = r.test as TestKey;
+    if (estimated.has(test) && !onEstimateDrug(p)) return;
+    (p.recentValues[test] ??= []).push({ value: Number(r.value), takenOn: r.taken_on as string });
+  });
   return [...byId.values()];
 }

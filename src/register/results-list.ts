@@ -1,7 +1,8 @@
 /**
- * Recent results, each judged against the thresholds of the drugs the patient was on when the
- * sample was taken, and against the patient's earlier results for trends. A result no threshold
- * applies to is listed as not rated, with the reason; "flagged" means amber or red.
+ * Recent results, each judged against the thresholds of the drugs whose monitoring covers the
+ * sample date (taken that day, still monitored after a stop, or about to start: rating-window.ts),
+ * and against the patient's earlier results for trends. A result no threshold applies to is
+ * listed as not rated, with the reason; "flagged" means amber or red.
  */
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
@@ -9,11 +10,13 @@ import type { Queryable } from '../db/database.js';
 import { addDays, addMonths, type IsoDate } from '../domain/dates.js';
 import { indexRulesByDrug } from '../domain/due.js';
 import { ok, type Outcome } from '../domain/outcome.js';
-import type { ValuePoint } from '../domain/register.js';
+import { coverIds, coverOn } from '../domain/rating-window.js';
+import type { PrescriptionState, ValuePoint } from '../domain/register.js';
 import { evaluateResult, type Rating } from '../domain/results.js';
 import type { RuleSet } from '../domain/rules/schema.js';
 import type { TestKey } from '../domain/test-keys.js';
 import { findTeamId } from './due-list.js';
+import { loadRenalResults, RENAL_RESULT_TESTS } from './renal-facts.js';
 
 export interface ResultRow {
   patientRef: string;
@@ -43,7 +46,7 @@ export async function resultsList(db: Queryable, ruleSet: RuleSet,
   const historyFrom = addMonths(from, -HISTORY_MONTHS);
   const scope = sql`${teamFilter} AND e.outcome = 'result' AND e.taken_on <= ${options.asOf}::date`;
   const recent = rowsOf<Row>(await db.execute(sql`
-    SELECT e.id, e.patient_id, p.patient_ref, p.display_label, e.test, e.value, e.unit, e.taken_on::text AS taken_on
+    SELECT e.id, e.patient_id, p.patient_ref, p.display_label, p.date_of_birth::text AS dob, e.test, e.value, e.unit, e.taken_on::text AS taken_on
     FROM monitoring_events e JOIN patients p ON p.id = e.patient_id
     WHERE ${scope} AND e.taken_on >= ${from}::date
     ORDER BY e.taken_on DESC, p.patient_ref, e.test`));
@@ -54,7 +57,8 @@ export async function resultsList(db: Queryable, ruleSet: RuleSet,
   // Earlier results matter only for analytes that have trend rules; reading every analyte's
   // history for a whole organisation made this list take minutes.
   const trendAnalytes = [...new Set(ruleSet.trends.map((t) => t.analyte))];
-  const [historyRows, prescriptionRows] = await Promise.all([
+  const renalPatients = [...new Set(recent.filter((r) => RENAL_RESULT_TESTS.has(r.test as TestKey)).map((r) => r.patient_id as string))];
+  const [historyRows, prescriptionRows, renalResults] = await Promise.all([
     trendAnalytes.length === 0 ? Promise.resolve([]) : db.execute(sql`SELECT e.id, e.patient_id, e.test, e.value, e.taken_on::text AS taken_on
       FROM monitoring_events e JOIN patients p ON p.id = e.patient_id
       WHERE ${scope} AND e.taken_on >= ${historyFrom}::date AND e.patient_id = ANY(${idList}::uuid[])
@@ -62,6 +66,7 @@ export async function resultsList(db: Queryable, ruleSet: RuleSet,
       ORDER BY e.taken_on DESC, e.id DESC`),
     db.execute(sql`SELECT patient_id, drug, start_date::text AS start_date, stopped_on::text AS stopped_on
       FROM prescriptions WHERE patient_id = ANY(${idList}::uuid[])`),
+    loadRenalResults(db, renalPatients, options.asOf),
   ]);
 
   const history = new Map<string, (ValuePoint & { id: number })[]>();
@@ -71,10 +76,10 @@ export async function resultsList(db: Queryable, ruleSet: RuleSet,
     list.push({ id: Number(r.id), value: Number(r.value), takenOn: r.taken_on as string });
     history.set(key, list);
   }
-  const prescriptionsByPatient = new Map<string, Row[]>();
+  const prescriptionsByPatient = new Map<string, PrescriptionState[]>();
   for (const row of rowsOf<Row>(prescriptionRows)) {
     const list = prescriptionsByPatient.get(row.patient_id as string) ?? [];
-    list.push(row);
+    list.push({ drug: row.drug as string, startDate: row.start_date as string, lastDoseChange: null, stoppedOn: (row.stopped_on as string | null) ?? null });
     prescriptionsByPatient.set(row.patient_id as string, list);
   }
   const rulesByDrug = indexRulesByDrug(ruleSet);
@@ -84,14 +89,12 @@ export async function resultsList(db: Queryable, ruleSet: RuleSet,
     const id = Number(r.id);
     const earlier = (history.get(`${r.patient_id as string}|${r.test as string}`) ?? [])
       .filter((p) => p.takenOn < takenOn || (p.takenOn === takenOn && p.id < id));
-    const ruleIds = (prescriptionsByPatient.get(r.patient_id as string) ?? [])
-      .filter((p) => (p.start_date as string) <= takenOn
-        && (p.stopped_on === null || (p.stopped_on as string) > takenOn))
-      .map((p) => rulesByDrug.get(p.drug as string)?.id)
-      .filter((ruleId): ruleId is string => ruleId !== undefined);
+    const cover = coverOn(prescriptionsByPatient.get(r.patient_id as string) ?? [], r.test as TestKey, takenOn, rulesByDrug, ruleSet.baselineWindowDays);
+    const renal = renalResults.get(r.patient_id as string);
     const evaluation = evaluateResult({
       analyte: r.test as TestKey, value: Number(r.value), unit: r.unit as string, takenOn,
-      history: earlier.map(({ value, takenOn: t }) => ({ value, takenOn: t })), ruleIds,
+      history: earlier.map(({ value, takenOn: t }) => ({ value, takenOn: t })), ruleIds: coverIds(cover), cover,
+      ...(renal ? { renal: { ...renal, dateOfBirth: (r.dob as string | null) ?? null } } : {}),
     }, ruleSet);
     return {
       patientRef: r.patient_ref as string, displayLabel: r.display_label as string, test: r.test as TestKey,

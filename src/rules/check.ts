@@ -6,7 +6,7 @@
 import { canonicalUnit, takesValue } from '../domain/units.js';
 import type { TestKey } from '../domain/test-keys.js';
 import { buildDrugIndex, type NameOrigin } from '../domain/rules/drugs.js';
-import { DURATION_PATTERN, type Phase, type RuleOverride, type RuleSet } from '../domain/rules/schema.js';
+import { conditionsOf, DURATION_PATTERN, type Phase, type RuleOverride, type RuleSet } from '../domain/rules/schema.js';
 
 export interface RuleProblem { path: string; message: string; file?: string }
 
@@ -84,16 +84,25 @@ export function checkRuleSet(ruleSet: RuleSet, locate: Locate = locateIn(ruleSet
       test.modifiers.forEach((m, mi) => {
         const mAt = (rest: string, message: string) => at(`.modifiers[${mi}] (${m.id}) ${rest}`, message);
         if (test.modifiers.findIndex((x) => x.id === m.id) !== mi) mAt('.id', `duplicate modifier id "${m.id}" in this test`);
-        const w = m.when;
-        if (w.kind === 'co_prescribed') w.drugs.forEach((d, di) => { if (!drugKeys.has(d)) mAt(`.when.drugs[${di}]`, `unknown drug key "${d}": add it to interactingDrugs or to a rule`); });
-        if (w.kind === 'latest_value' || w.kind === 'falling') { const v = valueProblem(w.analyte); if (v) mAt('.when.analyte', v); }
+        const list = Array.isArray(m.when);
+        conditionsOf(m).forEach((w, ci) => {
+          const at = list ? `.when[${ci}]` : '.when';
+          if (w.kind === 'co_prescribed') w.drugs.forEach((d, di) => { if (!drugKeys.has(d)) mAt(`${at}.drugs[${di}]`, `unknown drug key "${d}": add it to interactingDrugs or to a rule`); });
+          if (w.kind === 'latest_value' || w.kind === 'falling') { const v = valueProblem(w.analyte); if (v) mAt(`${at}.analyte`, v); }
+        });
         if (m.everyMonthsFromValue) { const v = valueProblem(m.everyMonthsFromValue.analyte); if (v) mAt('.everyMonthsFromValue.analyte', v); }
       });
     });
   });
 
+  // appliesTo names rule ids or, where guidance differs within a group, monitored drug keys.
+  const monitoredDrugs = new Set(ruleSet.rules.flatMap((r) => r.drugs.map((d) => d.key)));
   const checkApplies = (list: ListName, id: string, i: number, appliesTo: 'all' | string[]) => {
-    if (appliesTo !== 'all') appliesTo.forEach((r, ai) => { if (!ruleIds.has(r)) report(list, id, i, `.appliesTo[${ai}]`, `unknown rule id "${r}"; use one of: ${[...ruleIds].join(', ')}`); });
+    if (appliesTo !== 'all') {
+      appliesTo.forEach((r, ai) => {
+        if (!ruleIds.has(r) && !monitoredDrugs.has(r)) report(list, id, i, `.appliesTo[${ai}]`, `unknown rule id or drug "${r}"; use a rule id (${[...ruleIds].join(', ')}) or a monitored drug key`);
+      });
+    }
   };
   ruleSet.thresholds.forEach((t, i) => {
     checkApplies('thresholds', t.id, i, t.appliesTo);

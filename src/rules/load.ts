@@ -125,7 +125,7 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: check the spelling against the rule-set format`;
   }
-  if (issue.code === 'invalid_union' && issue.path[issue.path.length - 1] === 'appliesTo') return 'use "all" or a list of rule ids, for example ["lithium"]';
+  if (issue.code === 'invalid_union' && issue.path[issue.path.length - 1] === 'appliesTo') return 'use "all" or a list of rule ids or drug keys, for example ["lithium"] or ["dabigatran"]';
   // zod's own size messages ("Too small: expected string to have >=3 characters"); custom ones are kept.
   if (issue.code === 'too_small' && issue.message.startsWith('Too small')) {
     if (issue.origin === 'string') return `too short: write at least ${issue.minimum} characters`;
@@ -219,7 +219,8 @@ export function mergeRuleSet(base: RuleSet, override: RuleOverride): MergeResult
   thresholds = disable(thresholds, override.disable.thresholds, (t) => t.id, 'thresholds');
   trends = disable(trends, override.disable.trends, (t) => t.id, 'trends');
 
-  const gone = new Set(override.disable.rules);
+  // A disabled rule takes its drugs with it: thresholds may name a drug of the rule ("dabigatran").
+  const gone = new Set([...override.disable.rules, ...base.rules.filter((r) => override.disable.rules.includes(r.id)).flatMap((r) => r.drugs.map((d) => d.key))]);
   const fromOverride = new Set([...override.thresholds.map((t) => t.id), ...override.trends.map((t) => t.id)]);
   const prune = <T extends { id: string; appliesTo: 'all' | string[] }>(items: T[], list: string): T[] => items.flatMap((item) => {
     if (item.appliesTo === 'all' || fromOverride.has(item.id) || !item.appliesTo.some((id) => gone.has(id))) return [item];
@@ -239,8 +240,11 @@ export function mergeRuleSet(base: RuleSet, override: RuleOverride): MergeResult
     interactingDrugs,
     thresholds: prune(thresholds, 'thresholds'),
     trends: prune(trends, 'trends'),
+    crclEstimate: override.crclEstimate ?? base.crclEstimate,
   };
+  if (override.crclEstimate) overridden.push('crclEstimate: replaced');
   if (ruleSet.signOff === undefined) delete ruleSet.signOff;
+  if (ruleSet.crclEstimate === undefined) delete ruleSet.crclEstimate;
   for (const setting of ['effectiveFrom', 'dueSoonDays', 'baselineWindowDays'] as const) {
     if (override[setting] !== undefined && override[setting] !== base[setting]) overridden.push(`${setting}: ${base[setting]} → ${override[setting]}`);
   }

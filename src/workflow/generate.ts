@@ -11,16 +11,18 @@ import type { WorkflowConfig } from '../config/workflow.js';
 import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
 import {
-  candidateCauseKeys, needsSignOff, planPatientActions, ruleIdsOn,
+  candidateCauseKeys, needsSignOff, planPatientActions,
   type DnaFact, type ExistingAction, type PatientPlan, type SkippedResults, type PlannedRefresh, type PatientSnapshot, type PlannedAction, type ResultFact,
 } from '../domain/actions/generation.js';
 import { actionRef, type ActionKind, type ActionStatus } from '../domain/actions/kinds.js';
 import { addDays, addMonths, type IsoDate } from '../domain/dates.js';
 import { dueForPatient, indexRulesByDrug } from '../domain/due.js';
-import type { RuleSet } from '../domain/rules/schema.js';
+import { coverIds, coverOn } from '../domain/rating-window.js';
 import { evaluateResult, type Rating } from '../domain/results.js';
+import type { RuleSet } from '../domain/rules/schema.js';
 import type { TestKey } from '../domain/test-keys.js';
 import { loadPatientStates } from '../register/register-state.js';
+import { loadRenalResults, RENAL_RESULT_TESTS } from '../register/renal-facts.js';
 import { queueTeamChannelPosts } from './channel-posts.js';
 import { creationAuditRecords, insertActions, type CreatedAction, type NewAction } from './create-actions.js';
 
@@ -142,14 +144,20 @@ export async function loadSnapshots(tx: Queryable, ruleSet: RuleSet, patients: S
     if (!seen || from < seen.from) historyFrom.set(key, { patientId: r.patient_id as string, test: r.test as string, from });
   }
   const wanted = [...historyFrom.values()];
-  const historyRows = wanted.length === 0 ? [] : rowsOf<Row>(await tx.execute(sql`
-    SELECT e.id, e.patient_id, e.test, e.value, e.taken_on::text AS taken_on
-    FROM monitoring_events e
-    JOIN unnest(${sql.param(wanted.map((w) => w.patientId))}::uuid[], ${sql.param(wanted.map((w) => w.test))}::text[],
-      ${sql.param(wanted.map((w) => w.from))}::text[]) AS u(patient_id, test, from_date)
-      ON e.patient_id = u.patient_id AND e.test = u.test AND e.taken_on >= u.from_date::date
-    WHERE e.outcome = 'result'
-    ORDER BY e.taken_on DESC, e.id DESC`));
+  // Creatinine, weight and CrCl of the patients with a renal result to rate (CrCl by Cockcroft–Gault).
+  const renalPatients = [...new Set(results.filter((r) => RENAL_RESULT_TESTS.has(r.test as TestKey)).map((r) => r.patient_id as string))];
+  const [historyResult, renalResults] = await Promise.all([
+    wanted.length === 0 ? Promise.resolve([]) : tx.execute(sql`
+      SELECT e.id, e.patient_id, e.test, e.value, e.taken_on::text AS taken_on
+      FROM monitoring_events e
+      JOIN unnest(${sql.param(wanted.map((w) => w.patientId))}::uuid[], ${sql.param(wanted.map((w) => w.test))}::text[],
+        ${sql.param(wanted.map((w) => w.from))}::text[]) AS u(patient_id, test, from_date)
+        ON e.patient_id = u.patient_id AND e.test = u.test AND e.taken_on >= u.from_date::date
+      WHERE e.outcome = 'result'
+      ORDER BY e.taken_on DESC, e.id DESC`),
+    loadRenalResults(tx, renalPatients, asOf),
+  ]);
+  const historyRows = rowsOf<Row>(historyResult);
   const history = new Map<string, { id: number; value: number; takenOn: IsoDate }[]>();
   for (const r of historyRows) {
     const key = `${r.patient_id as string}|${r.test as string}`;
@@ -171,12 +179,16 @@ export async function loadSnapshots(tx: Queryable, ruleSet: RuleSet, patients: S
       const id = Number(e.id);
       const takenOn = e.taken_on as string;
       const test = e.test as TestKey;
-      const ruleIds = ruleIdsOn(state.prescriptions, takenOn, rulesByDrug);
+      // One rating window for the rating and the sign-off: active, after a stop, before a start.
+      const cover = coverOn(state.prescriptions, test, takenOn, rulesByDrug, ruleSet.baselineWindowDays);
+      const ruleIds = coverIds(cover);
       const earlier = (history.get(`${patient.id}|${test}`) ?? [])
         .filter((p) => p.takenOn < takenOn || (p.takenOn === takenOn && p.id < id));
+      const renal = renalResults.get(patient.id);
       const evaluation = evaluateResult({
         analyte: test, value: Number(e.value), unit: e.unit as string, takenOn,
-        history: earlier.map(({ value, takenOn: t }) => ({ value, takenOn: t })), ruleIds,
+        history: earlier.map(({ value, takenOn: t }) => ({ value, takenOn: t })), ruleIds, cover,
+        ...(renal ? { renal: { ...renal, dateOfBirth: state.dateOfBirth, sex: state.sex ?? null } } : {}),
       }, ruleSet);
       evaluations.set(id, { flag: evaluation.flag, reason: evaluation.reason });
       return {

@@ -55,14 +55,16 @@ describe('DOAC renal function: every CrCl ÷ 10 months when CrCl < 60 mL/min (SP
     events: [result('crcl', crcl, '2026-01-10', 'mL/min'), done('fbc', '2026-01-10'), done('lft', '2026-01-10')],
   }, 'renal');
 
+  // Issue 10: the interval is CrCl ÷ 10 months in days (a month of 365.25 ÷ 12 days, whole days
+  // rounded down), no longer rounded down to whole months: CrCl 45 is 4.5 months (136 days), not 4.
   it.each([
-    [30, '2026-04-10', 'overdue'],
-    [20, '2026-03-10', 'overdue'],
-    [45, '2026-05-10', 'overdue'],
-    [59, '2026-06-10', 'overdue'],
+    [30, '2026-04-11', 'overdue'], // 3 months = 91.3 days → 91
+    [20, '2026-03-11', 'overdue'], // 2 months = 60.9 days → 60
+    [45, '2026-05-26', 'overdue'], // 4.5 months = 137.0 days → 136
+    [59, '2026-07-08', 'ok'], // 5.9 months = 179.6 days → 179
     [60, '2027-01-10', 'ok'],
     [85, '2027-01-10', 'ok'],
-    [9, '2026-02-10', 'overdue'],
+    [9, '2026-02-09', 'overdue'], // 0.9 months, at least 1 month = 30.4 days → 30
   ])('CrCl %d → due %s', (crcl, dueOn, status) => {
     const item = renal(crcl);
     expect(item).toMatchObject({ dueOn, status });

@@ -10,6 +10,7 @@ import {
   type ExistingAction, type GenerationContext, type PatientSnapshot, type ResultFact,
 } from '../../src/domain/actions/generation.js';
 import type { DueItem } from '../../src/domain/due.js';
+import type { TestKey } from '../../src/domain/test-keys.js';
 import { indexRulesByDrug } from '../../src/domain/due.js';
 import { defaultRules } from '../support/rules.js';
 
@@ -300,14 +301,19 @@ describe('helpers', () => {
       'dna:2', 'escalation:dna:2', 'decision:dna:2', 'discharge:3']);
   });
 
-  it('asks for sign-off of clozapine FBC results only, while clozapine is taken', () => {
+  it('asks for sign-off of clozapine FBC results while clozapine is taken and for 4 weeks after a stop (issue 10: one rating window)', () => {
+    // The FBC schedule continues 4 weeks after clozapine stops (GGC-CLZ, continueAfterStop), so a
+    // result in those weeks needs the same sign-off as one taken on treatment; other tests do not.
     const rules = defaultRules();
-    const on = ruleIdsOn([{ drug: 'clozapine', startDate: '2026-01-01', lastDoseChange: null, stoppedOn: '2026-10-01' }], '2026-09-30', indexRulesByDrug(rules));
-    expect(on).toEqual(['clozapine']);
-    expect(needsSignOff(rules, on, 'neutrophils')).toBe(true);
-    expect(needsSignOff(rules, on, 'wbc')).toBe(true);
-    expect(needsSignOff(rules, on, 'alt')).toBe(false);
-    expect(ruleIdsOn([{ drug: 'clozapine', startDate: '2026-01-01', lastDoseChange: null, stoppedOn: '2026-10-01' }], '2026-10-01', indexRulesByDrug(rules))).toEqual([]);
+    const stopped = [{ drug: 'clozapine', startDate: '2026-01-01', lastDoseChange: null, stoppedOn: '2026-10-01' }];
+    const on = (test: TestKey, takenOn: string) => ruleIdsOn(stopped, test, takenOn, indexRulesByDrug(rules), rules.baselineWindowDays);
+    expect(on('neutrophils', '2026-09-30')).toEqual(['clozapine']);
+    expect(needsSignOff(rules, on('neutrophils', '2026-09-30'), 'neutrophils')).toBe(true);
+    expect(needsSignOff(rules, on('wbc', '2026-09-30'), 'wbc')).toBe(true);
+    expect(needsSignOff(rules, on('alt', '2026-09-30'), 'alt')).toBe(false);
+    expect(needsSignOff(rules, on('neutrophils', '2026-10-28'), 'neutrophils')).toBe(true);
+    expect(on('neutrophils', '2026-10-29')).toEqual([]);
+    expect(on('alt', '2026-10-01')).toEqual([]);
     expect(needsSignOff(rules, ['lithium'], 'neutrophils')).toBe(false);
   });
 });

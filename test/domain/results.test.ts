@@ -47,6 +47,16 @@ describe('BSR DMARD set (withhold and contact the specialist)', () => {
   it.each(['azathioprine', 'sulfasalazine', 'leflunomide', 'mycophenolate'])('applies to %s too', (ruleId) => {
     expect(flagOf('platelets', 120, [ruleId]).flag).toBe('red');
   });
+
+  // Issue 10 item 5: "unexplained eosinophilia >0.5 ×10⁹/L" (BSR 2017, as listed on the SPS DMARD pages).
+  it.each([[0.6, 'amber'], [0.51, 'amber'], [0.5, 'green'], [0.2, 'green']] as const)('eosinophils %f → %s on a DMARD', (value, flag) => {
+    expect(flagOf('eosinophils', value, ['methotrexate']).flag).toBe(flag);
+    expect(flagOf('eosinophils', value, ['leflunomide']).flag).toBe(flag);
+  });
+
+  it('eosinophils are not rated for a drug the BSR list does not cover', () => {
+    expect(flagOf('eosinophils', 0.9, ['lithium']).flag).toBe('not_rated');
+  });
 });
 
 describe('lithium level (NICE QS95; SPS toxicity ≈ 1.5 mmol/L)', () => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { describeRule, listRules } from '../../src/domain/rules/describe.js';
 import { DEFAULT_RULES_PATH, hashRuleSet, loadRuleSet, mergeRuleSet, parseRuleOverride, type LoadResult } from '../../src/rules/load.js';
-import type { RuleSet, Source } from '../../src/domain/rules/schema.js';
+import { conditionsOf, type RuleSet, type Source } from '../../src/domain/rules/schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'closedloop-rules-'));
 const EXAMPLE = fileURLToPath(new URL('../../docs/examples/local-rules.example.json', import.meta.url));
@@ -91,7 +91,7 @@ describe('default rule set', () => {
     const level = test('lithium', 'lithium_level');
     expect(level.phases).toEqual([{ until: '4w', every: '1w' }, { until: '1y', every: '3m' }, { every: '6m' }]);
     expect(level.afterDoseChange).toEqual([{ until: '1w', every: '1w' }]);
-    expect(level.modifiers.map((m) => m.when.kind).sort()).toEqual(['age_at_least', 'co_prescribed', 'falling', 'latest_value']);
+    expect(level.modifiers.map((m) => conditionsOf(m)[0]!.kind).sort()).toEqual(['age_at_least', 'co_prescribed', 'falling', 'latest_value']);
     expect(level.modifiers.every((m) => m.maxEvery === '3m')).toBe(true);
     expect(test('amiodarone', 'tft').continueAfterStop).toBe('12m');
     const renal = test('doac', 'renal');
@@ -189,7 +189,7 @@ describe('invalid overrides are rejected with the field and the problem', () => 
   it('unknown appliesTo rule id', () => {
     const threshold = { ...defaultJson().thresholds.find((t: Json) => t.id === 'lithium_level'), appliesTo: ['lithum'] };
     const { problems } = rejected('bad-applies.json', override({ thresholds: [threshold] }));
-    expect(problems).toContainEqual(expect.objectContaining({ path: 'thresholds[0] (lithium_level) .appliesTo[0]', message: expect.stringMatching(/unknown rule id "lithum"/) }));
+    expect(problems).toContainEqual(expect.objectContaining({ path: 'thresholds[0] (lithium_level) .appliesTo[0]', message: expect.stringMatching(/unknown rule id or drug "lithum"/) }));
   });
 
   it('a brand listed under two rules', () => {

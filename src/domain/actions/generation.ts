@@ -9,6 +9,7 @@
  */
 import { addDays, endOfDayIn, startOfDayIn, todayIn, type IsoDate } from '../dates.js';
 import type { DueItem } from '../due.js';
+import { coverIds, coverOn } from '../rating-window.js';
 import type { PrescriptionState } from '../register.js';
 import type { MonitoringRule, RuleSet } from '../rules/schema.js';
 import { requirementKeyOf, type TestKey } from '../test-keys.js';
@@ -50,18 +51,17 @@ function describeHours(ms: number): string {
 // ---------------------------------------------------------------------------------------------
 // Results
 
-/** Rule ids (drug groups) the patient was on when a sample was taken. */
-export function ruleIdsOn(prescriptions: PrescriptionState[], takenOn: IsoDate, rulesByDrug: ReadonlyMap<string, MonitoringRule>): string[] {
-  const ids = new Set<string>();
-  for (const p of prescriptions) {
-    if (p.startDate > takenOn || (p.stoppedOn !== null && p.stoppedOn <= takenOn)) continue;
-    const rule = rulesByDrug.get(p.drug);
-    if (rule) ids.add(rule.id);
-  }
-  return [...ids];
+/**
+ * Rule ids and drug keys whose monitoring covers a sample (rating-window.ts): drugs taken that
+ * day, still monitored after a stop for this test, or starting within the baseline window.
+ * Rating and sign-off both use this one set.
+ */
+export function ruleIdsOn(prescriptions: readonly PrescriptionState[], test: TestKey, takenOn: IsoDate,
+  rulesByDrug: ReadonlyMap<string, MonitoringRule>, baselineWindowDays: number): string[] {
+  return coverIds(coverOn(prescriptions, test, takenOn, rulesByDrug, baselineWindowDays));
 }
 
-/** True when a rule the patient is on asks for sign-off of every result of this test (clozapine FBC). */
+/** True when a rule covering the sample (ruleIdsOn) asks for sign-off of every result of this test (clozapine FBC). */
 export function needsSignOff(ruleSet: RuleSet, ruleIds: readonly string[], test: TestKey): boolean {
   const requirement = requirementKeyOf(test);
   return ruleSet.rules.some((rule) => ruleIds.includes(rule.id) && rule.tests.some((t) => t.signOff === true && t.test === requirement));

@@ -8,7 +8,7 @@ import { describeDuration } from '../durations.js';
 import { canonicalUnit } from '../units.js';
 import type { TestKey } from '../test-keys.js';
 import { buildDrugIndex, normaliseDrugName, resolveDrug } from './drugs.js';
-import type { Modifier, MonitoringRule, Phase, RuleSet, Source, TestSchedule } from './schema.js';
+import { conditionsOf, type ModifierCondition, type Modifier, type MonitoringRule, type Phase, type RuleSet, type Source, type TestSchedule, type Threshold, type TrendRule } from './schema.js';
 
 const ORG_WORDS = { gp_practice: 'GP practice', mh_trust: 'mental health trust', hospital_clinic: 'hospital clinic' } as const;
 
@@ -61,12 +61,12 @@ function unitOf(analyte: TestKey): string {
   return canonicalUnit(analyte) ?? '';
 }
 
-function describeCondition(modifier: Modifier, ruleSet: RuleSet): string {
-  const w = modifier.when;
+function describeOneCondition(w: ModifierCondition, ruleSet: RuleSet): string {
   switch (w.kind) {
     case 'age_at_least': return `aged ${w.years} or over`;
     case 'latest_value': return `latest ${w.analyte} ${w.op} ${w.value} ${unitOf(w.analyte)}`.trimEnd();
     case 'falling': return `${w.analyte} lower than the previous result${w.minDrop > 0 ? ` by more than ${w.minDrop} ${unitOf(w.analyte)}` : ''}`;
+    case 'crcl_unavailable': return 'no CrCl recorded or estimable (no creatinine, weight or date of birth)';
     case 'co_prescribed': {
       // Group interacting drugs ("ACE inhibitor: ramipril, lisinopril") so the line stays readable.
       const groups = new Map<string, string[]>();
@@ -79,10 +79,14 @@ function describeCondition(modifier: Modifier, ruleSet: RuleSet): string {
   }
 }
 
+function describeCondition(modifier: Modifier, ruleSet: RuleSet): string {
+  return conditionsOf(modifier).map((c) => describeOneCondition(c, ruleSet)).join(' and ');
+}
+
 function describeModifier(modifier: Modifier, ruleSet: RuleSet, cites: Citations): string {
   const effect = modifier.maxEvery
     ? `at least every ${describeDuration(modifier.maxEvery)}`
-    : `every (latest ${modifier.everyMonthsFromValue!.analyte} ÷ ${modifier.everyMonthsFromValue!.divisor}) months, at least ${modifier.everyMonthsFromValue!.minMonths}`;
+    : `every (latest ${modifier.everyMonthsFromValue!.analyte} ÷ ${modifier.everyMonthsFromValue!.divisor}) months in days (a month of 365.25 ÷ 12 days, rounded down), at least ${modifier.everyMonthsFromValue!.minMonths} month${modifier.everyMonthsFromValue!.minMonths === 1 ? '' : 's'}`;
   return `${effect} while ${describeCondition(modifier, ruleSet)} — ${modifier.description} [${modifier.id}]${cites.cite(modifier.sources)}`;
 }
 
@@ -96,8 +100,22 @@ function describeTest(test: TestSchedule, ruleSet: RuleSet, cites: Citations): s
   return lines;
 }
 
-function applies(appliesTo: 'all' | string[], ruleId: string): boolean {
-  return appliesTo === 'all' || appliesTo.includes(ruleId);
+/** Whether a threshold or trend applies to a rule: to the whole group, or to some of its drugs. */
+function applies(appliesTo: 'all' | string[], rule: MonitoringRule): boolean {
+  return appliesTo === 'all' || appliesTo.includes(rule.id) || rule.drugs.some((d) => appliesTo.includes(d.key));
+}
+
+/** " (dabigatran only)" when a threshold names some of the rule's drugs rather than the rule. */
+function forDrugs(item: Threshold | TrendRule, rule: MonitoringRule): string {
+  if (item.appliesTo === 'all' || item.appliesTo.includes(rule.id)) return '';
+  const drugs = rule.drugs.map((d) => d.key).filter((k) => (item.appliesTo as string[]).includes(k));
+  return ` (${drugs.join(', ')} only)`;
+}
+
+function readsCrcl(rule: MonitoringRule, ruleSet: RuleSet): boolean {
+  const modifierReads = rule.tests.some((t) => t.modifiers.some((m) => conditionsOf(m).some((c) => c.kind === 'crcl_unavailable' || (c.kind === 'latest_value' && c.analyte === 'crcl'))
+    || m.everyMonthsFromValue?.analyte === 'crcl'));
+  return modifierReads || ruleSet.thresholds.some((t) => t.analyte === 'crcl' && applies(t.appliesTo, rule));
 }
 
 function describeDrugs(rule: MonitoringRule): string {
@@ -114,16 +132,23 @@ function describeMonitored(ruleSet: RuleSet, rule: MonitoringRule): string {
   if (rule.note) lines.push(`Note: ${rule.note}`);
   lines.push('', 'Tests:', ...(rule.tests.length > 0 ? rule.tests.flatMap((t) => describeTest(t, ruleSet, cites)) : ['  none']));
 
-  const thresholds = ruleSet.thresholds.filter((t) => applies(t.appliesTo, rule.id));
+  const thresholds = ruleSet.thresholds.filter((t) => applies(t.appliesTo, rule));
   if (thresholds.length > 0) {
     lines.push('', 'Result thresholds:');
     for (const t of thresholds) {
-      lines.push(`  ${t.analyte} (${t.unit}) [${t.id}]${cites.cite(t.sources)}`);
+      const when = t.when ? `, only while ${t.when.map((c) => describeOneCondition(c, ruleSet)).join(' and ')}` : '';
+      lines.push(`  ${t.analyte} (${t.unit})${forDrugs(t, rule)}${when} [${t.id}]${cites.cite(t.sources)}`);
       for (const b of t.bands) lines.push(`      ${b.flag} if ${b.op} ${b.value}: ${b.reason}`);
       lines.push(`      otherwise green: ${t.inRange}`);
     }
   }
-  const trends = ruleSet.trends.filter((t) => applies(t.appliesTo, rule.id));
+  const estimate = ruleSet.crclEstimate;
+  if (estimate && readsCrcl(rule, ruleSet)) {
+    lines.push('', `CrCl: where none is recorded, estimated by Cockcroft–Gault from the latest creatinine, the ${estimate.weight.replace(/_/g, ' ')} `
+      + `and the age; when sex is not recorded, the ${estimate.sexUnknown} (lower) estimate. A creatinine result is judged against the CrCl thresholds.${cites.cite(estimate.sources)}`);
+    if (estimate.note) lines.push(`  note: ${estimate.note}`);
+  }
+  const trends = ruleSet.trends.filter((t) => applies(t.appliesTo, rule));
   if (trends.length > 0) {
     lines.push('', 'Trends:');
     for (const t of trends) {
@@ -131,7 +156,7 @@ function describeMonitored(ruleSet: RuleSet, rule: MonitoringRule): string {
       const when = t.kind === 'rise_from_baseline' ? `rises more than ${t.percent}% above the earliest result within ${t.withinMonths} months`
         : t.kind === 'rise_by_amount' ? `rises more than ${t.amount} ${unit} above the earliest result within ${t.withinMonths} months`
           : `rises in ${t.count} successive results`;
-      lines.push(`  ${t.analyte} [${t.id}]: ${t.flag} when it ${when}: ${t.reason}${cites.cite(t.sources)}`);
+      lines.push(`  ${t.analyte}${forDrugs(t, rule)} [${t.id}]: ${t.flag} when it ${when}: ${t.reason}${cites.cite(t.sources)}`);
     }
   }
   lines.push('', 'Sources:', ...cites.list());
@@ -144,7 +169,7 @@ function describeInteracting(ruleSet: RuleSet, key: string, group: string): stri
   for (const rule of ruleSet.rules) {
     for (const test of rule.tests) {
       for (const m of test.modifiers) {
-        if (m.when.kind === 'co_prescribed' && m.when.drugs.includes(key)) lines.push(`  ${rule.name} [rule ${rule.id}] ${test.test}: ${describeModifier(m, ruleSet, cites)}`);
+        if (conditionsOf(m).some((c) => c.kind === 'co_prescribed' && c.drugs.includes(key))) lines.push(`  ${rule.name} [rule ${rule.id}] ${test.test}: ${describeModifier(m, ruleSet, cites)}`);
       }
     }
   }

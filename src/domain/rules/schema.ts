@@ -48,26 +48,45 @@ export type Phase = z.infer<typeof phaseSchema>;
 const comparison = z.enum(['<', '<=', '>', '>=']);
 export type Comparison = z.infer<typeof comparison>;
 
+/**
+ * No creatinine clearance can be had: none recorded, and none estimable by Cockcroft–Gault (no
+ * creatinine, no weight or no date of birth; see crclEstimate). eGFR then stands in (DOACs).
+ */
+const crclUnavailableSchema = z.object({ kind: z.literal('crcl_unavailable') }).strict();
+
 /** When a risk modifier applies to a patient, as of the evaluation date. */
 export const modifierConditionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('age_at_least'), years: z.number().int().min(0).max(130) }).strict(),
   /** Any active prescription of these drugs (register drug keys). */
   z.object({ kind: z.literal('co_prescribed'), drugs: z.array(identifier).min(1) }).strict(),
-  /** The latest result of an analyte compares with a value (in its canonical unit). */
+  /**
+   * The latest result of an analyte compares with a value (in its canonical unit). For crcl the
+   * latest value is the recorded one or the Cockcroft–Gault estimate, whichever is newer.
+   */
   z.object({ kind: z.literal('latest_value'), analyte: testKey, op: comparison, value: z.number() }).strict(),
   /** The latest result is lower than the one before by more than `minDrop`. */
   z.object({ kind: z.literal('falling'), analyte: testKey, minDrop: z.number().min(0).default(0) }).strict(),
+  crclUnavailableSchema,
 ]);
 export type ModifierCondition = z.infer<typeof modifierConditionSchema>;
+
+/** One condition, or a list that must all hold. */
+const conditions = z.union([modifierConditionSchema, z.array(modifierConditionSchema).min(1)]);
+
+/** A modifier's conditions as a list (a single `when` is a list of one). */
+export function conditionsOf(modifier: Pick<Modifier, 'when'>): readonly ModifierCondition[] {
+  return Array.isArray(modifier.when) ? modifier.when : [modifier.when];
+}
 
 export const modifierSchema = z.object({
   id: identifier,
   description: z.string().min(3),
-  when: modifierConditionSchema,
+  when: conditions,
   /** Cap the interval at this duration while the condition holds. */
   maxEvery: duration.optional(),
   /**
-   * Derive the interval from a result: months = floor(latest value / divisor), at least `minMonths`
+   * Derive the interval from a result: value ÷ divisor months, converted to days (a month of
+   * 365.25 ÷ 12 days, rounded down to whole days, not down to whole months), at least `minMonths`
    * (DOACs: renal function every CrCl ÷ 10 months when CrCl < 60 mL/min).
    */
   everyMonthsFromValue: z.object({ analyte: testKey, divisor: z.number().positive(), minMonths: z.number().int().min(1).default(1) }).strict().optional(),
@@ -151,13 +170,22 @@ export const bandSchema = z.object({
 }).strict();
 export type Band = z.infer<typeof bandSchema>;
 
-/** Rule ids (drug groups) a threshold applies to, or "all" for anyone on the register. */
+/**
+ * Who a threshold or trend applies to: rule ids (drug groups, such as "doac"), drug keys (one drug
+ * of a group, such as "dabigatran", where the guidance differs by drug), or "all".
+ */
 const appliesTo = z.union([z.literal('all'), z.array(identifier).min(1)]);
+
+/** Conditions a threshold can be limited to (only those a single result can be judged with). */
+export const thresholdConditionSchema = z.discriminatedUnion('kind', [crclUnavailableSchema]);
+export type ThresholdCondition = z.infer<typeof thresholdConditionSchema>;
 
 export const thresholdSchema = z.object({
   id: identifier,
   analyte: testKey,
   appliesTo,
+  /** Only while all of these hold on the sample date (eGFR judged for DOACs only without a CrCl). */
+  when: z.array(thresholdConditionSchema).min(1).optional(),
   /** Canonical unit the band values are written in (checked against the analyte). */
   unit: z.string().min(1),
   bands: z.array(bandSchema).min(1),
@@ -166,6 +194,21 @@ export const thresholdSchema = z.object({
   sources,
 }).strict();
 export type Threshold = z.infer<typeof thresholdSchema>;
+
+/**
+ * How creatinine clearance is estimated when a laboratory reports creatinine but no CrCl: the
+ * Cockcroft–Gault equation, as SPS and the MHRA ask for DOACs. The fields state the choices the
+ * estimate makes, so they are reviewed with the rule set: which weight, and the sex assumed when
+ * none is recorded (female, the lower estimate, is the safer end).
+ */
+export const crclEstimateSchema = z.object({
+  method: z.literal('cockcroft_gault'),
+  weight: z.literal('actual_body_weight'),
+  sexUnknown: z.literal('female'),
+  sources,
+  note: z.string().optional(),
+}).strict();
+export type CrclEstimate = z.infer<typeof crclEstimateSchema>;
 
 export const trendRuleSchema = z.discriminatedUnion('kind', [
   /** Rise of more than `percent` above the earliest result within `withinMonths` before this one. */
@@ -191,6 +234,8 @@ export const ruleSetSchema = z.object({
   interactingDrugs: z.array(interactingDrugSchema).default([]),
   thresholds: z.array(thresholdSchema).default([]),
   trends: z.array(trendRuleSchema).default([]),
+  /** Estimate CrCl from creatinine where none is recorded; absent, only a recorded CrCl counts. */
+  crclEstimate: crclEstimateSchema.optional(),
 }).strict();
 export type RuleSet = z.infer<typeof ruleSetSchema>;
 export type RuleSetInput = z.input<typeof ruleSetSchema>;
@@ -210,6 +255,8 @@ export const ruleOverrideSchema = z.object({
   interactingDrugs: z.array(interactingDrugSchema).default([]),
   thresholds: z.array(thresholdSchema).default([]),
   trends: z.array(trendRuleSchema).default([]),
+  /** Replaces the default's crclEstimate (with the organisation's citation). */
+  crclEstimate: crclEstimateSchema.optional(),
   disable: z.object({
     rules: z.array(identifier).default([]),
     thresholds: z.array(identifier).default([]),
