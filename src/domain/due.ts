@@ -127,7 +127,7 @@ function nextDue(base: number, main: Segment[], dose: Segment[], caps: Cap[]): N
 
 function describeBasis(next: NextDue): string {
   if (next.cap) {
-    const detail = next.cap.detail ? ` (${next.cap.detail})` : '';
+    const detail = next.cap.detail ? ` (${next.cap.detail()})` : '';
     return `every ${describeDuration(next.cap.everyText)}${detail}: ${next.cap.modifier.description}`;
   }
   if (!next.segment) return 'baseline before starting treatment';

@@ -14,8 +14,11 @@ export function isActiveOn(p: PrescriptionState, date: IsoDate): boolean {
   return p.startDate <= date && (p.stoppedOn === null || p.stoppedOn > date);
 }
 
-/** A modifier's cap on the interval; `detail` says where a value-derived interval came from. */
-export interface Cap { modifier: Modifier; every: ParsedDuration; everyText: string; detail?: string }
+/**
+ * A modifier's cap on the interval; `detail` says where a value-derived interval came from (a
+ * function: the words are built only for the cap that sets the due date, not for every candidate).
+ */
+export interface Cap { modifier: Modifier; every: ParsedDuration; everyText: string; detail?: () => string }
 
 /** Days in an average month (365.25 ÷ 12), for intervals derived from a value (CrCl ÷ 10 months). */
 const DAYS_PER_MONTH = 365.25 / 12;
@@ -49,9 +52,16 @@ export function modifierCaps(modifiers: Modifier[], facts: PatientFacts): Cap[] 
   const caps: Cap[] = [];
   for (const modifier of modifiers) {
     const conditions = conditionsOf(modifier);
-    if (!conditions.every((c) => conditionHolds(c, facts))) continue;
+    // Plain loops: this runs for every patient's monitored tests, and closures here showed in profiles.
+    let holds = true;
+    let noCrcl = false;
+    for (const c of conditions) {
+      if (!conditionHolds(c, facts)) { holds = false; break; }
+      if (c.kind === 'crcl_unavailable') noCrcl = true;
+    }
+    if (!holds) continue;
     // A cap that holds because no CrCl could be had says what is missing (record a weight).
-    const missing = conditions.some((c) => c.kind === 'crcl_unavailable') ? describeCrcl(facts.crcl()) : null;
+    const missing = noCrcl ? () => describeCrcl(facts.crcl()) : null;
     if (modifier.maxEvery) caps.push({ modifier, every: parseDuration(modifier.maxEvery), everyText: modifier.maxEvery, ...(missing ? { detail: missing } : {}) });
     else if (modifier.everyMonthsFromValue) {
       const { analyte, divisor, minMonths } = modifier.everyMonthsFromValue;
@@ -61,8 +71,10 @@ export function modifierCaps(modifiers: Modifier[], facts: PatientFacts): Cap[] 
       // end): CrCl 45 is 4.5 months, 136 days, not 4 months.
       const months = Math.max(minMonths, latest.value / divisor);
       const days = Math.floor(months * DAYS_PER_MONTH);
-      const source = analyte === 'crcl' ? describeCrcl(facts.crcl()) : `${analyte} ${round2(latest.value)} (${latest.takenOn})`;
-      const detail = `${round2(latest.value)} ÷ ${divisor} = ${round2(months)} months; ${source}${missing ? `; ${missing}` : ''}`;
+      const detail = () => {
+        const source = analyte === 'crcl' ? describeCrcl(facts.crcl()) : `${analyte} ${round2(latest.value)} (${latest.takenOn})`;
+        return `${round2(latest.value)} ÷ ${divisor} = ${round2(months)} months; ${source}${missing ? `; ${missing()}` : ''}`;
+      };
       caps.push({ modifier, every: { unit: 'days', count: days }, everyText: `${days}d`, detail });
     }
   }

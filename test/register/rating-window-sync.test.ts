@@ -11,6 +11,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultWorkflowConfig } from '../../src/config/workflow.js';
 import { dueList } from '../../src/register/due-list.js';
+import { loadPatientStates } from '../../src/register/register-state.js';
 import { resultsList } from '../../src/register/results-list.js';
 import { syncActions } from '../../src/workflow/sync.js';
 import { createTestDatabase, engines, type TestDatabase } from '../support/databases.js';
@@ -31,7 +32,8 @@ describe.each(engines)('one rating window through the sync [%s]', (engine) => {
     ids.amiodarone = await addPatient(db, 'WIN-002', [{ drug: 'amiodarone', startDate: '2020-03-01', stoppedOn: '2026-06-01' }]);
     await addEvents(db, ids.amiodarone, [['tsh', 'result', 6.2, 'mU/L', '2026-11-15']]);
     ids.baseline = await addPatient(db, 'WIN-003', [{ drug: 'methotrexate', startDate: '2026-12-01' }]);
-    await addEvents(db, ids.baseline, [['platelets', 'result', 120, '10^9/L', '2026-11-18']]);
+    // A creatinine outside the results window: a non-DOAC patient's, never read for Cockcroft–Gault.
+    await addEvents(db, ids.baseline, [['platelets', 'result', 120, '10^9/L', '2026-11-18'], ['creatinine', 'result', 80, 'µmol/L', '2026-10-01']]);
     ids.dabigatran = await addPatient(db, 'WIN-004', [{ drug: 'dabigatran', startDate: '2024-05-01' }]);
     await addEvents(db, ids.dabigatran, [['weight', 'result', 50, 'kg', '2026-10-01'], ['creatinine', 'result', 200, 'µmol/L', '2026-11-20']]);
     // Stopped long enough ago that its FBC is no longer monitored: nothing to rate it against.
@@ -79,6 +81,16 @@ describe.each(engines)('one rating window through the sync [%s]', (engine) => {
     const flagOf = (ref: string) => listed.value.find((r) => r.patientRef === ref)?.flag;
     expect([flagOf('WIN-001'), flagOf('WIN-002'), flagOf('WIN-003'), flagOf('WIN-004'), flagOf('WIN-005')]).toEqual(['red', 'amber', 'red', 'red', 'not_rated']);
     expect(listed.value.find((r) => r.patientRef === 'WIN-004')?.reason).toMatch(/Cockcroft–Gault/);
+  });
+
+  it('reads the Cockcroft–Gault inputs for the DOAC patient only, the same from the summary as from the events', async () => {
+    const scope = { patientIds: [ids.dabigatran, ids.baseline], asOf: AS_OF };
+    const fromSummary = await loadPatientStates(testDb.db, scope, rules);
+    const fromEvents = await loadPatientStates(testDb.db, { ...scope, source: 'events' }, rules);
+    const byRef = (states: typeof fromSummary) => Object.fromEntries(states.map((p) => [p.patientRef, p.recentValues]));
+    expect(byRef(fromSummary)).toEqual(byRef(fromEvents));
+    expect(byRef(fromSummary)['WIN-004']).toMatchObject({ creatinine: [{ value: 200, takenOn: '2026-11-20' }], weight: [{ value: 50, takenOn: '2026-10-01' }] });
+    expect(byRef(fromSummary)['WIN-003']?.creatinine).toBeUndefined();
   });
 
   it('the dabigatran patient\'s renal function is due every CrCl ÷ 10 months, in days: 21.8 ÷ 10 = 2.18 months, 66 days', async () => {

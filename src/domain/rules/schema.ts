@@ -73,9 +73,14 @@ export type ModifierCondition = z.infer<typeof modifierConditionSchema>;
 /** One condition, or a list that must all hold. */
 const conditions = z.union([modifierConditionSchema, z.array(modifierConditionSchema).min(1)]);
 
-/** A modifier's conditions as a list (a single `when` is a list of one). */
+const singleConditions = new WeakMap<ModifierCondition, readonly ModifierCondition[]>();
+
+/** A modifier's conditions as a list (a single `when` is a list of one, made once: the due engine asks per patient). */
 export function conditionsOf(modifier: Pick<Modifier, 'when'>): readonly ModifierCondition[] {
-  return Array.isArray(modifier.when) ? modifier.when : [modifier.when];
+  if (Array.isArray(modifier.when)) return modifier.when;
+  let list = singleConditions.get(modifier.when);
+  if (!list) singleConditions.set(modifier.when, (list = [modifier.when]));
+  return list;
 }
 
 export const modifierSchema = z.object({
