@@ -61,7 +61,9 @@ export interface EnqueuePost {
 /** Queues a post; call it inside the transaction of the change it announces. Returns the outbox id. */
 export async function enqueuePost(tx: Queryable, post: EnqueuePost): Promise<number> {
   if (post.subject === undefined && post.view === undefined) throw new TypeError('enqueuePost: give a subject or a view');
-  const at = post.now ? ts(post.now) : sql`now()`;
+  // Truncated to the millisecond: workers compare due times with their JavaScript clock, which has
+  // no microseconds, so a row queued in the same millisecond as a drain would otherwise wait a poll.
+  const at = post.now ? ts(post.now) : sql`date_trunc('milliseconds', now())`;
   const [row] = rowsOf<{ id: number | string }>(await tx.execute(sql`INSERT INTO outbox
       (platform, tenant, channel_id, kind, subject, view, correlation_id, next_attempt_at, created_at)
     VALUES (${post.channel.platform}, ${post.channel.tenant}, ${post.channel.channelId}, 'post',

@@ -44,6 +44,15 @@ describeEachEngine('delivery outbox', (getDb) => {
     expect(await outboxRows(db, sql`channel_id = ${channel.channelId}`)).toEqual([]);
   });
 
+  it('queues on the database clock to the millisecond, so a worker reading the same millisecond takes the post', async () => {
+    const db = getDb();
+    const channel = freshChannel();
+    const id = await queuePost(db, channel, { view: noticeView('same millisecond') });
+    const queuedAt = (await outboxRow(db, id)).next_attempt_at;
+    const taken = await claimDue(db, { now: queuedAt, limit: 100, leaseMs: 60_000, platforms: ['slack'] });
+    expect(taken.filter((r) => r.channelId === channel.channelId).map((r) => r.id)).toEqual([id]);
+  });
+
   it('delivers a committed post once, remembers the message and what it shows, and audits it', async () => {
     const db = getDb();
     const { actionId, patientRef } = await addAction(db);
