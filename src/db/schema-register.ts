@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint, check, date, doublePrecision, index, jsonb, pgTable, text, timestamp, unique, uuid,
 } from 'drizzle-orm/pg-core';
+import type { ClinicalFlags } from '../domain/clinical-attributes.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -36,9 +37,19 @@ export const patients = pgTable('patients', {
   teamId: uuid('team_id').notNull().references(() => teams.id),
   gpPractice: text('gp_practice').notNull(),
   dateOfBirth: date('date_of_birth', { mode: 'string' }),
+  /** Recorded sex (QTc limits, Cockcroft–Gault); null is not recorded, and the rules take the safer end. */
+  sex: text('sex', { enum: ['female', 'male'] }),
+  /**
+   * Flags from register.csv's `flags` column as ClinicalFlags ({"ben":true,"inrTarget":3.5,
+   * "pregnancyPossible":true}); `{}` is none. Each changes only the rules that name it.
+   */
+  clinicalFlags: jsonb('clinical_flags').$type<ClinicalFlags>().notNull().default({}),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
-}, (t) => [index('patients_team_idx').on(t.teamId)]);
+}, (t) => [
+  index('patients_team_idx').on(t.teamId),
+  check('patients_sex_ck', sql`${t.sex} IN ('female', 'male')`),
+]);
 
 export const prescriptions = pgTable('prescriptions', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -116,7 +127,7 @@ export const patientState = pgTable('patient_state', {
   responsibilities: jsonb('responsibilities').$type<[string, string, string, string | null, string | null][]>().notNull().default([]),
   /** { requirement: "YYYY-MM-DD" }: the latest date each requirement was done (a result or "done"). */
   lastDone: jsonb('last_done').$type<Record<string, string>>().notNull().default({}),
-  /** { analyte: [[value, "YYYY-MM-DD", eventId], …] }: the two most recent numeric results, newest first. */
+  /** { analyte: [[value, "YYYY-MM-DD", eventId], …] }: the RECENT_VALUES_DEPTH (3) most recent numeric results, newest first. */
   recentValues: jsonb('recent_values').$type<Record<string, [number, string, number][]>>().notNull().default({}),
 }, (t) => [index('patient_state_team_idx').on(t.teamId)]);
 

@@ -13,9 +13,9 @@
  */
 import { ageOn, dayNumber, fromDayNumber, type IsoDate } from './dates.js';
 import { addDuration, addDurationToDay, describeDuration, parseDuration, type ParsedDuration } from './durations.js';
-import { modifierCaps, PatientFacts, type Cap } from './modifiers.js';
+import { allConditionsHold, modifierCaps, PatientFacts, type Cap } from './modifiers.js';
 import type { PatientState, PrescriptionState, ResponsibilityState } from './register.js';
-import type { MonitoringRule, OrgType, Phase, RuleSet, Source, TestSchedule } from './rules/schema.js';
+import { conditionsOf, type MonitoringRule, type OrgType, type Phase, type RuleSet, type Source, type TestSchedule } from './rules/schema.js';
 import type { TestKey } from './test-keys.js';
 
 export { compare } from './modifiers.js';
@@ -61,10 +61,11 @@ interface Segment {
   until: number | null;
   every: ParsedDuration | null;
   everyText: string | null;
+  note: string | undefined;
   afterDoseChange: boolean;
 }
 
-interface CompiledPhase { until: ParsedDuration | null; every: ParsedDuration | null; everyText: string | null }
+interface CompiledPhase { until: ParsedDuration | null; every: ParsedDuration | null; everyText: string | null; note: string | undefined }
 interface CompiledSchedule { main: CompiledPhase[]; dose: CompiledPhase[] }
 
 /** Durations parsed once per test schedule, not once per patient. */
@@ -74,7 +75,7 @@ function compiled(test: TestSchedule): CompiledSchedule {
   let schedule = compiledSchedules.get(test);
   if (!schedule) {
     const compile = (phases: Phase[]) => phases.map((p) => ({
-      until: p.until ? parseDuration(p.until) : null, every: p.every ? parseDuration(p.every) : null, everyText: p.every,
+      until: p.until ? parseDuration(p.until) : null, every: p.every ? parseDuration(p.every) : null, everyText: p.every, note: p.note,
     }));
     schedule = { main: compile(test.phases), dose: compile(test.afterDoseChange) };
     compiledSchedules.set(test, schedule);
@@ -88,7 +89,7 @@ function segmentsFrom(anchor: number, phases: CompiledPhase[], afterDoseChange: 
   for (let i = 0; i < phases.length; i++) {
     const phase = phases[i]!;
     const until = phase.until ? addDurationToDay(anchor, phase.until) : null;
-    segments[i] = { from, until, every: phase.every, everyText: phase.everyText, afterDoseChange };
+    segments[i] = { from, until, every: phase.every, everyText: phase.everyText, note: phase.note, afterDoseChange };
     if (until !== null) from = until;
   }
   return segments;
@@ -131,7 +132,8 @@ function describeBasis(next: NextDue): string {
     return `every ${describeDuration(next.cap.everyText)}${detail}: ${next.cap.modifier.description}`;
   }
   if (!next.segment) return 'baseline before starting treatment';
-  return `every ${describeDuration(next.segment.everyText ?? '')}${next.segment.afterDoseChange ? ' after the dose change' : ''}`;
+  const note = next.segment.note ? ` (${next.segment.note})` : '';
+  return `every ${describeDuration(next.segment.everyText ?? '')}${next.segment.afterDoseChange ? ' after the dose change' : ''}${note}`;
 }
 
 /** True when the schedule has no routine monitoring on `day` (and no dose-change monitoring runs). */
@@ -174,6 +176,8 @@ function evaluateTest(facts: PatientFacts, p: PrescriptionState, rule: Monitorin
   }
   // A prescription that has not started yet needs only its baseline tests.
   if (p.startDate > asOf && !test.baseline) return null;
+  // A conditional schedule (under-18s, pregnancy possible) applies only while its conditions hold.
+  if (test.when !== undefined && !allConditionsHold(conditionsOf(test), facts, p)) return null;
 
   const lastDone = patient.lastDone[test.test] ?? null;
   const lastDoneDay = lastDone === null ? null : dayNumber(lastDone);
@@ -194,7 +198,7 @@ function evaluateTest(facts: PatientFacts, p: PrescriptionState, rule: Monitorin
     next = { dueDay: startDay, from: startDay, segment: null, cap: null };
   } else {
     if (baselineOnly) return null;
-    const caps = test.modifiers.length ? modifierCaps(test.modifiers, facts) : NO_CAPS;
+    const caps = test.modifiers.length ? modifierCaps(test.modifiers, facts, p) : NO_CAPS;
     next = nextDue(lastDoneDay ?? startDay, main, dose, caps);
     if (next === null || monitoringPaused(next.dueDay, main, dose)) return null;
   }

@@ -3,9 +3,11 @@
  * interacting drug, a latest result, a fall, no CrCl to be had) and the cap each one sets,
  * including the intervals derived from a value (DOACs: CrCl ÷ 10 months, in days).
  */
+import { NO_ATTRIBUTES, type PatientAttributes } from './clinical-attributes.js';
 import { crclOn, describeCrcl, type CrclFinding } from './creatinine-clearance.js';
 import type { IsoDate } from './dates.js';
-import { parseDuration, type ParsedDuration } from './durations.js';
+import { addDuration, parseDuration, type ParsedDuration } from './durations.js';
+import { attributeConditionHolds, resolveLimit } from './patient-conditions.js';
 import type { PatientState, PrescriptionState, ValuePoint } from './register.js';
 import { conditionsOf, type Modifier, type ModifierCondition, type RuleSet } from './rules/schema.js';
 import type { TestKey } from './test-keys.js';
@@ -30,7 +32,11 @@ const DAYS_PER_MONTH = 365.25 / 12;
  */
 export class PatientFacts {
   private crclFinding: CrclFinding | undefined;
-  constructor(readonly patient: PatientState, readonly asOf: IsoDate, readonly age: number | null, private readonly ruleSet: RuleSet) {}
+  /** Sex and clinical flags, as the conditions and limits read them. */
+  readonly attributes: PatientAttributes;
+  constructor(readonly patient: PatientState, readonly asOf: IsoDate, readonly age: number | null, private readonly ruleSet: RuleSet) {
+    this.attributes = patient.sex || patient.flags ? { sex: patient.sex ?? null, flags: patient.flags ?? {} } : NO_ATTRIBUTES;
+  }
 
   crcl(): CrclFinding {
     const v = this.patient.recentValues;
@@ -48,7 +54,13 @@ export class PatientFacts {
   }
 }
 
-export function modifierCaps(modifiers: Modifier[], facts: PatientFacts): Cap[] {
+/** Whether every condition holds for this prescription on the as-of date (an empty list holds). */
+export function allConditionsHold(conditions: readonly ModifierCondition[], facts: PatientFacts, prescription: PrescriptionState): boolean {
+  for (const c of conditions) if (!conditionHolds(c, facts, prescription)) return false;
+  return true;
+}
+
+export function modifierCaps(modifiers: Modifier[], facts: PatientFacts, prescription: PrescriptionState): Cap[] {
   const caps: Cap[] = [];
   for (const modifier of modifiers) {
     const conditions = conditionsOf(modifier);
@@ -56,7 +68,7 @@ export function modifierCaps(modifiers: Modifier[], facts: PatientFacts): Cap[] 
     let holds = true;
     let noCrcl = false;
     for (const c of conditions) {
-      if (!conditionHolds(c, facts)) { holds = false; break; }
+      if (!conditionHolds(c, facts, prescription)) { holds = false; break; }
       if (c.kind === 'crcl_unavailable') noCrcl = true;
     }
     if (!holds) continue;
@@ -83,25 +95,41 @@ export function modifierCaps(modifiers: Modifier[], facts: PatientFacts): Cap[] 
 
 const round2 = (n: number) => String(Math.round(n * 100) / 100);
 
-function conditionHolds(when: ModifierCondition, facts: PatientFacts): boolean {
+function conditionHolds(when: ModifierCondition, facts: PatientFacts, prescription: PrescriptionState): boolean {
   const { patient, asOf, age } = facts;
   switch (when.kind) {
     case 'age_at_least':
       return age !== null && age >= when.years;
+    case 'age_below':
+      return age !== null && age < when.years;
     case 'co_prescribed':
-      return patient.prescriptions.some((p) => when.drugs.includes(p.drug) && isActiveOn(p, asOf));
+      return patient.prescriptions.some((other) => when.drugs.includes(other.drug) && isActiveOn(other, asOf)
+        // The combination began when the later of the two was started.
+        && (when.withinFirst === undefined || asOf < addDuration(laterDate(prescription.startDate, other.startDate), when.withinFirst)));
+    case 'started_within': {
+      const startedRecently = (p: PrescriptionState) => isActiveOn(p, asOf) && asOf < addDuration(p.startDate, when.within);
+      return when.drugs === undefined ? startedRecently(prescription)
+        : patient.prescriptions.some((other) => when.drugs!.includes(other.drug) && startedRecently(other));
+    }
     case 'latest_value': {
       const latest = facts.latest(when.analyte);
-      return latest !== undefined && compare(latest.value, when.op, when.value);
+      return latest !== undefined && compare(latest.value, when.op, resolveLimit(when.value, facts.attributes));
     }
     case 'falling': {
-      const [latest, previous] = patient.recentValues[when.analyte] ?? [];
-      return latest !== undefined && previous !== undefined && latest.value < previous.value - when.minDrop;
+      const series = patient.recentValues[when.analyte] ?? [];
+      if (series.length < when.tests) return false;
+      for (let i = 0; i < when.tests - 1; i++) if (!(series[i]!.value < series[i + 1]!.value)) return false;
+      return series[when.tests - 1]!.value - series[0]!.value > when.minDrop;
     }
     case 'crcl_unavailable':
       return facts.crcl().kind === 'unavailable';
+    case 'patient_flag':
+    case 'sex':
+      return attributeConditionHolds(when, facts.attributes);
   }
 }
+
+const laterDate = (a: IsoDate, b: IsoDate): IsoDate => (a > b ? a : b);
 
 export function compare(value: number, op: '<' | '<=' | '>' | '>=', limit: number): boolean {
   switch (op) {

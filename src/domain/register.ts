@@ -2,6 +2,7 @@
  * The register as the due engine sees it: plain data, no database handles, no clock.
  * Repositories build these from SQL; tests build them by hand.
  */
+import type { ClinicalFlags, Sex } from './clinical-attributes.js';
 import type { IsoDate } from './dates.js';
 import type { OrgType } from './rules/schema.js';
 import type { TestKey } from './test-keys.js';
@@ -49,13 +50,18 @@ export interface PatientState {
    * Recorded sex, where the register has it (Cockcroft–Gault). Unknown (absent or null) means
    * the lower, female estimate of CrCl is used, the safer end.
    */
-  sex?: 'female' | 'male' | null;
+  sex?: Sex | null;
+  /** Clinical flags from the register (clinical-attributes.ts); absent means none. */
+  flags?: ClinicalFlags;
   prescriptions: PrescriptionState[];
   responsibilities: ResponsibilityState[];
   waivers: WaiverState[];
   /** Latest date each requirement key was done (a result or "done"), at or before the as-of date. */
   lastDone: Partial<Record<TestKey, IsoDate>>;
-  /** Numeric results per analyte at or before the as-of date, newest first (canonical units). */
+  /**
+   * Numeric results per analyte at or before the as-of date, newest first (canonical units): the
+   * last RECENT_VALUES_DEPTH of each.
+   */
   recentValues: Partial<Record<TestKey, ValuePoint[]>>;
 }
 
@@ -67,3 +73,5 @@ export interface MonitoringEvent {
   unit: string | null;
   takenOn: IsoDate;
 }
+
+export { RECENT_VALUES_DEPTH } from './test-keys.js';

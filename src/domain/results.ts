@@ -8,9 +8,11 @@
  * value was checked and is safe, which nothing here can say about a lithium level of a patient
  * not on lithium.
  */
+import { inrTargetOf, NO_ATTRIBUTES, type PatientAttributes } from './clinical-attributes.js';
 import { crclOn, describeCrcl, estimateFromCreatinine, type CrclFinding, type RenalFacts } from './creatinine-clearance.js';
 import { addMonths, type IsoDate } from './dates.js';
 import { compare } from './due.js';
+import { attributeConditionHolds, describeLimit, formatNumber, resolveLimit } from './patient-conditions.js';
 import { describeCover, type Cover } from './rating-window.js';
 import type { ValuePoint } from './register.js';
 import type { Flag, RuleSet, Source, Threshold, TrendRule } from './rules/schema.js';
@@ -33,6 +35,8 @@ export interface ResultInput {
   cover?: readonly Cover[];
   /** Creatinine, weight, CrCl and date of birth, for CrCl by Cockcroft–Gault (DOACs). */
   renal?: RenalFacts;
+  /** Sex and clinical flags (BEN, INR target): thresholds limited to them apply; absent means none recorded. */
+  patient?: PatientAttributes;
 }
 
 export interface Finding {
@@ -57,20 +61,22 @@ function applies(appliesTo: 'all' | string[], ruleIds: string[]): boolean {
   return appliesTo === 'all' || appliesTo.some((id) => ruleIds.includes(id));
 }
 
-function formatNumber(n: number): string {
-  return Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100);
-}
-
 /** Bands breached by `value`; `subject` names it in the reason ("lithium_level 1.6 mmol/L"). */
-function thresholdFindings(threshold: Threshold, subject: string, value: number): Finding[] {
+function thresholdFindings(threshold: Threshold, subject: string, value: number, patient: PatientAttributes): Finding[] {
   return threshold.bands
-    .filter((band) => compare(value, band.op, band.value))
+    .filter((band) => compare(value, band.op, resolveLimit(band.value, patient)))
     .map((band) => ({
       id: threshold.id,
       flag: band.flag,
-      reason: `${subject} is ${band.op} ${formatNumber(band.value)}: ${band.reason}`,
+      reason: `${subject} is ${band.op} ${describeLimit(band.value, patient)}: ${band.reason}`,
       sources: threshold.sources,
     }));
+}
+
+/** The in-range text, with the patient's own range where the bands are relative to their INR target. */
+function inRangeText(threshold: Threshold, patient: PatientAttributes): string {
+  const relative = threshold.bands.some((b) => typeof b.value !== 'number');
+  return relative ? `${threshold.inRange} (INR target ${formatNumber(inrTargetOf(patient.flags))})` : threshold.inRange;
 }
 
 /** A trend rule checked against the history: null when there was nothing to compare with. */
@@ -78,12 +84,17 @@ type TrendCheck = { finding: Finding | null; against: string } | null;
 
 function trendCheck(rule: TrendRule, input: ResultInput): TrendCheck {
   const found = (reason: string): Finding => ({ id: rule.id, flag: rule.flag, reason: `${reason}: ${rule.reason}`, sources: rule.sources });
-  if (rule.kind === 'successive_rise') {
+  if (rule.kind === 'successive_rise' || rule.kind === 'successive_fall') {
     const series = [input.value, ...input.history.slice(0, rule.count - 1).map((p) => p.value)];
     if (series.length < rule.count) return null;
-    const rising = series.every((v, i) => i === series.length - 1 || v > series[i + 1]!);
     const shown = series.slice().reverse().map(formatNumber).join(' → ');
-    return { finding: rising ? found(`${rule.count} successive rising ${input.analyte} results (${shown})`) : null, against: `the last ${rule.count} results (${shown})` };
+    const against = `the last ${rule.count} results (${shown})`;
+    if (rule.kind === 'successive_rise') {
+      const rising = series.every((v, i) => i === series.length - 1 || v > series[i + 1]!);
+      return { finding: rising ? found(`${rule.count} successive rising ${input.analyte} results (${shown})`) : null, against };
+    }
+    const falling = series.every((v, i) => i === series.length - 1 || v < series[i + 1]!) && series[series.length - 1]! - series[0]! > rule.minDrop;
+    return { finding: falling ? found(`${rule.count} successive falling ${input.analyte} results (${shown})`) : null, against };
   }
   const windowStart = addMonths(input.takenOn, -rule.withinMonths);
   const inWindow = input.history.filter((p) => p.takenOn >= windowStart && p.takenOn <= input.takenOn);
@@ -116,10 +127,12 @@ function crclContext(input: ResultInput, ruleSet: RuleSet): CrclFinding | null {
 }
 
 /** Whether a threshold's conditions hold; a condition that cannot be judged (no renal facts) does not. */
-function conditionsHold(threshold: Threshold, crcl: () => CrclFinding | null): boolean {
+function conditionsHold(threshold: Threshold, crcl: () => CrclFinding | null, patient: PatientAttributes): boolean {
   return (threshold.when ?? []).every((c) => {
     switch (c.kind) {
       case 'crcl_unavailable': return crcl()?.kind === 'unavailable';
+      case 'patient_flag':
+      case 'sex': return attributeConditionHolds(c, patient);
     }
   });
 }
@@ -135,29 +148,30 @@ function windowNotes(input: ResultInput, appliesTo: ('all' | string[])[]): strin
 export function evaluateResult(input: ResultInput, ruleSet: RuleSet): ResultEvaluation {
   let crcl: CrclFinding | null | undefined;
   const crclNow = () => (crcl === undefined ? (crcl = crclContext(input, ruleSet)) : crcl);
+  const patient = input.patient ?? NO_ATTRIBUTES;
   const relevant = (t: Threshold | TrendRule) => applies(t.appliesTo, input.ruleIds);
-  const thresholds = ruleSet.thresholds.filter((t) => t.analyte === input.analyte && relevant(t) && conditionsHold(t, crclNow));
+  const thresholds = ruleSet.thresholds.filter((t) => t.analyte === input.analyte && relevant(t) && conditionsHold(t, crclNow, patient));
   const trends = ruleSet.trends.filter((t) => t.analyte === input.analyte && relevant(t));
   const checks = trends.map((t) => trendCheck(t, input)).filter((c): c is NonNullable<TrendCheck> => c !== null);
   const about = `${input.analyte} ${formatNumber(input.value)} ${input.unit}`;
   const findings: Finding[] = [
-    ...thresholds.flatMap((t) => thresholdFindings(t, about, input.value)),
+    ...thresholds.flatMap((t) => thresholdFindings(t, about, input.value, patient)),
     ...checks.map((c) => c.finding).filter((f): f is Finding => f !== null),
   ];
-  const judged: string[] = thresholds.length > 0 ? thresholds.map((t) => t.inRange) : checks.map((c) => `no rise that needs action compared with ${c.against}`);
+  const judged: string[] = thresholds.length > 0 ? thresholds.map((t) => inRangeText(t, patient)) : checks.map((c) => `no rise that needs action compared with ${c.against}`);
 
   // A creatinine result is also judged as the CrCl it gives (Cockcroft–Gault), against the CrCl
   // thresholds of the drugs it applies to (the DOACs): UK laboratories rarely report CrCl itself.
   const crclThresholds = input.analyte === 'creatinine' && input.renal && ruleSet.crclEstimate
-    ? ruleSet.thresholds.filter((t) => t.analyte === 'crcl' && relevant(t) && conditionsHold(t, crclNow)) : [];
+    ? ruleSet.thresholds.filter((t) => t.analyte === 'crcl' && relevant(t) && conditionsHold(t, crclNow, patient)) : [];
   let unestimated: CrclFinding | null = null;
   if (crclThresholds.length > 0) {
     const estimate = estimateFromCreatinine({ value: input.value, takenOn: input.takenOn }, input.renal!);
     if (estimate.kind === 'unavailable') unestimated = estimate;
     else {
       const described = describeCrcl(estimate);
-      findings.push(...crclThresholds.flatMap((t) => thresholdFindings(t, `${about} gives ${described}, which`, estimate.value)));
-      judged.push(...crclThresholds.map((t) => `${described}: ${t.inRange}`));
+      findings.push(...crclThresholds.flatMap((t) => thresholdFindings(t, `${about} gives ${described}, which`, estimate.value, patient)));
+      judged.push(...crclThresholds.map((t) => `${described}: ${inRangeText(t, patient)}`));
     }
   }
   const ratedBy = [...thresholds, ...crclThresholds.filter(() => unestimated === null), ...trends].map((t) => t.appliesTo);

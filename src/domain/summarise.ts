@@ -5,10 +5,7 @@
  */
 import type { IsoDate } from './dates.js';
 import type { MonitoringEvent, PatientState, ValuePoint } from './register.js';
-import { requirementKeyOf, type TestKey } from './test-keys.js';
-
-/** Recent values kept per analyte: the latest and the one before ("falling"), as patient_state keeps. */
-export const RECENT_VALUES_KEPT = 2;
+import { RECENT_VALUES_DEPTH, requirementKeyOf, type TestKey } from './test-keys.js';
 
 export function summariseEvents(events: MonitoringEvent[], asOf: IsoDate): Pick<PatientState, 'lastDone' | 'recentValues'> {
   const lastDone: Partial<Record<TestKey, IsoDate>> = {};
@@ -25,7 +22,7 @@ export function summariseEvents(events: MonitoringEvent[], asOf: IsoDate): Pick<
     }
   }
   for (const key of Object.keys(recentValues) as TestKey[]) {
-    recentValues[key] = recentValues[key]!.sort((a, b) => b.takenOn.localeCompare(a.takenOn)).slice(0, RECENT_VALUES_KEPT);
+    recentValues[key] = recentValues[key]!.sort((a, b) => b.takenOn.localeCompare(a.takenOn)).slice(0, RECENT_VALUES_DEPTH);
   }
   return { lastDone, recentValues };
 }

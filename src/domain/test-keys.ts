@@ -6,6 +6,13 @@
  * so an ALT result satisfies an LFT requirement.
  */
 
+/**
+ * Results kept per analyte in the register state (patient_state.recent_values, migration 0014):
+ * enough for a fall across three tests. Here, with the vocabulary, so the rule schema can bound
+ * `falling.tests` without importing the register types.
+ */
+export const RECENT_VALUES_DEPTH = 3;
+
 export const PANELS = [
   'fbc', 'lft', 'renal', 'tft', 'lipids', 'lithium_level', 'inr', 'hba1c', 'weight', 'bp', 'ecg', 'calcium',
   'medication_review',

@@ -9,9 +9,10 @@
  * not mention are left alone: an export from one team must not delete another team's patients,
  * and stopping a drug is recorded with `stopped_on`, not by leaving the row out.
  *
- * A register is ~150k rows, so unlike events it is held in memory between the two steps.
- * checkRegister and writeCheckedRegister are the two steps apart, for an import of a register and
- * its events in one transaction (register-with-events.ts).
+ * The patient columns (sex and flags included) are read, compared and written in
+ * register-patients.ts. A register is ~150k rows, so unlike events it is held in memory between
+ * the two steps. checkRegister and writeCheckedRegister are the two steps apart, for an import of
+ * a register and its events in one transaction (register-with-events.ts).
  */
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -25,9 +26,11 @@ import type { TestKey } from '../domain/test-keys.js';
 import { freeTextCell, openCsv, rowCells, type ColumnIndex, type CsvRecord, type HeaderSpec } from './csv.js';
 import {
   failure, parseImportOptions, patientRefCellProblem, ProblemList, quote,
-  type ImportFailure, type ImportProgress, type ImportResult, type RegisterImportSummary, type UpsertCounts,
+  type ImportFailure, type ImportProgress, type ImportResult, type RegisterImportSummary,
 } from './problems.js';
+import { attributeCells, patientColumnsDiffering, writePatients, type PatientPlan } from './register-patients.js';
 import { parseResponsibility } from './responsibility-spec.js';
+import { param as p, upsert, type Batches } from './upsert.js';
 
 export interface RegisterImportOptions {
   ruleSet: RuleSet;
@@ -43,19 +46,17 @@ export interface RegisterImportOptions {
 }
 
 type Column =
-  | 'patient_ref' | 'display_label' | 'team' | 'gp_practice' | 'date_of_birth' | 'drug' | 'start_date'
+  | 'patient_ref' | 'display_label' | 'team' | 'gp_practice' | 'date_of_birth' | 'sex' | 'flags' | 'drug' | 'start_date'
   | 'last_dose_change' | 'stopped_on' | 'responsible_org' | 'responsible_staff';
 const COLUMNS: HeaderSpec<Column> = {
   required: ['patient_ref', 'display_label', 'team', 'gp_practice', 'drug', 'start_date'],
-  optional: ['date_of_birth', 'last_dose_change', 'stopped_on', 'responsible_org', 'responsible_staff'],
+  optional: ['date_of_birth', 'sex', 'flags', 'last_dose_change', 'stopped_on', 'responsible_org', 'responsible_staff'],
 };
-const PATIENT_COLUMNS = ['display_label', 'team', 'gp_practice', 'date_of_birth'] as const;
 const EARLIEST = '1900-01-01';
 const MAX_TEXT = 200;
 /** pg_advisory_xact_lock key: two register imports at once would race on the same inserts. */
 const REGISTER_IMPORT_LOCK = 7310309357185172;
 
-interface PatientPlan { line: number; ref: string; display_label: string; team: string; gp_practice: string; date_of_birth: string | null }
 interface PrescriptionPlan { line: number; ref: string; drug: string; startDate: string; lastDoseChange: string | null; stoppedOn: string | null }
 interface ResponsibilityPlan { line: number; ref: string; drug: string; test: TestKey | '*'; orgType: OrgType; orgName: string | null; staff: string | null }
 
@@ -184,6 +185,7 @@ function rowValidator(ruleSet: RuleSet, today: string, named: Map<string, string
     const gpPractice = text('gp_practice', true);
     const dateOfBirth = date('date_of_birth', false);
     if (dateOfBirth !== null && dateOfBirth > today) problems.add(line, 'date_of_birth', `is in the future (today is ${today})`);
+    const attributes = attributeCells(cell, (c) => col[c] !== -1, line, (l, c, m) => problems.add(l, c, m));
 
     const rawDrug = cell('drug');
     const resolved = rawDrug === '' ? null : resolveDrug(index, rawDrug);
@@ -211,7 +213,7 @@ function rowValidator(ruleSet: RuleSet, today: string, named: Map<string, string
 
     if (problems.total > before || !ref || !displayLabel || !team || !gpPractice || !drug || !startDate) return null;
     return {
-      line, ref, display_label: displayLabel, team, gp_practice: gpPractice, date_of_birth: dateOfBirth,
+      line, ref, display_label: displayLabel, team, gp_practice: gpPractice, date_of_birth: dateOfBirth, ...attributes,
       drug, startDate, lastDoseChange, stoppedOn, responsibilities,
     };
   };
@@ -229,11 +231,14 @@ function addToPlan(plan: RegisterPlan, row: Row, problems: ProblemList): void {
   const { line, ref } = row;
   const patient = plan.patients.get(ref);
   if (patient === undefined) {
-    plan.patients.set(ref, { line, ref, display_label: row.display_label, team: row.team, gp_practice: row.gp_practice, date_of_birth: row.date_of_birth });
+    plan.patients.set(ref, {
+      line, ref, display_label: row.display_label, team: row.team, gp_practice: row.gp_practice, date_of_birth: row.date_of_birth,
+      sex: row.sex, flags: row.flags,
+    });
   } else {
-    for (const c of PATIENT_COLUMNS) {
-      // Values are not echoed: labels and dates of birth identify patients.
-      if (patient[c] !== row[c]) problems.add(line, c, `differs from line ${patient.line} for the same patient_ref; a patient's columns must be the same on all of their rows`);
+    for (const c of patientColumnsDiffering(patient, row)) {
+      // Values are not echoed: labels and dates of birth identify patients, and sex and flags are clinical.
+      problems.add(line, c, `differs from line ${patient.line} for the same patient_ref; a patient's columns must be the same on all of their rows`);
     }
   }
 
@@ -259,30 +264,6 @@ function addToPlan(plan: RegisterPlan, row: Row, problems: ProblemList): void {
 // Writing
 
 type Counts = Omit<RegisterImportSummary, 'kind' | 'rows'>;
-type Batches = <T>(items: T[], write: (batch: T[]) => Promise<unknown>) => Promise<void>;
-const p = (values: unknown[]) => sql.param(values);
-
-/**
- * Compares planned rows with stored ones by natural key, then inserts the new and updates the
- * changed in batches; identical rows are not touched, so their `updated_at` stays put.
- */
-async function upsert<P, S extends { id: string }>(
-  planned: Iterable<P>, stored: ReadonlyMap<string, S>, keyOf: (x: P) => string, changed: (s: S, x: P) => boolean,
-  batches: Batches, insert: (batch: P[]) => Promise<unknown>, update: (batch: Array<P & { id: string }>) => Promise<unknown>,
-): Promise<UpsertCounts> {
-  const fresh: P[] = [];
-  const altered: Array<P & { id: string }> = [];
-  let unchanged = 0;
-  for (const x of planned) {
-    const s = stored.get(keyOf(x));
-    if (s === undefined) fresh.push(x);
-    else if (changed(s, x)) altered.push({ ...x, id: s.id });
-    else unchanged += 1;
-  }
-  await batches(fresh, insert);
-  await batches(altered, update);
-  return { inserted: fresh.length, updated: altered.length, unchanged };
-}
 
 async function writePlan(tx: Transaction, plan: RegisterPlan, batchSize: number, progress: ImportProgress): Promise<Counts> {
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${REGISTER_IMPORT_LOCK}::bigint)`);
@@ -303,35 +284,14 @@ async function writePlan(tx: Transaction, plan: RegisterPlan, batchSize: number,
     INSERT INTO teams (name) SELECT unnest(${p(teamNames)}::text[]) ON CONFLICT (name) DO NOTHING RETURNING id`));
   const teamIds = new Map(rowsOf<{ id: string; name: string }>(await tx.execute(sql`
     SELECT id::text AS id, name FROM teams WHERE name = ANY(${p(teamNames)}::text[])`)).map((t) => [t.name, t.id]));
-  const team = (x: PatientPlan) => teamIds.get(x.team)!;
 
-  // Patients by patient_ref. Dates travel as text and are cast in SQL: drizzle's postgres.js
-  // driver passes date[] parameters through unserialised, which postgres.js then rejects.
-  const storedPatients = new Map(rowsOf<{ id: string; patient_ref: string; display_label: string; team_id: string; gp_practice: string; date_of_birth: string | null }>(
-    await tx.execute(sql`SELECT id::text AS id, patient_ref, display_label, team_id::text AS team_id, gp_practice, date_of_birth::text AS date_of_birth
-      FROM patients WHERE patient_ref = ANY(${p([...plan.patients.keys()])}::text[])`)).map((s) => [s.patient_ref, s]));
-  const patientIds = new Map([...storedPatients.values()].map((s) => [s.patient_ref, s.id]));
-  const patients = await upsert(plan.patients.values(), storedPatients, (x) => x.ref,
-    (s, x) => s.display_label !== x.display_label || s.team_id !== team(x) || s.gp_practice !== x.gp_practice || s.date_of_birth !== x.date_of_birth,
-    batches,
-    async (b) => {
-      const inserted = rowsOf<{ id: string; patient_ref: string }>(await tx.execute(sql`
-        INSERT INTO patients (patient_ref, display_label, team_id, gp_practice, date_of_birth)
-        SELECT u.ref, u.label, u.team_id, u.gp, u.dob::date
-        FROM unnest(${p(b.map((x) => x.ref))}::text[], ${p(b.map((x) => x.display_label))}::text[], ${p(b.map(team))}::uuid[],
-                    ${p(b.map((x) => x.gp_practice))}::text[], ${p(b.map((x) => x.date_of_birth))}::text[]) AS u(ref, label, team_id, gp, dob)
-        RETURNING id::text AS id, patient_ref`));
-      for (const r of inserted) patientIds.set(r.patient_ref, r.id);
-    },
-    (b) => tx.execute(sql`
-      UPDATE patients AS t SET display_label = u.label, team_id = u.team_id, gp_practice = u.gp, date_of_birth = u.dob::date, updated_at = now()
-      FROM unnest(${p(b.map((x) => x.id))}::uuid[], ${p(b.map((x) => x.display_label))}::text[], ${p(b.map(team))}::uuid[],
-                  ${p(b.map((x) => x.gp_practice))}::text[], ${p(b.map((x) => x.date_of_birth))}::text[]) AS u(id, label, team_id, gp, dob)
-      WHERE t.id = u.id`));
+  // Patients by patient_ref (register-patients.ts), then everything else by the patients' ids.
+  const { counts: patients, ids: patientIds } = await writePatients(tx, plan.patients.values(), [...plan.patients.keys()], (name) => teamIds.get(name)!, batches);
   const pid = (x: { ref: string }) => patientIds.get(x.ref)!;
   const ids = p([...plan.patients.keys()].map((ref) => patientIds.get(ref)!));
 
   // Prescriptions by (patient, drug, start_date): only the dose-change and stop dates can change.
+  // Dates travel as text and are cast in SQL, as for patients (register-patients.ts).
   const storedRx = new Map(rowsOf<{ id: string; patient_id: string; drug: string; start_date: string; last_dose_change: string | null; stopped_on: string | null }>(
     await tx.execute(sql`SELECT id::text AS id, patient_id::text AS patient_id, drug, start_date::text AS start_date,
         last_dose_change::text AS last_dose_change, stopped_on::text AS stopped_on

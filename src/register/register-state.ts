@@ -8,9 +8,10 @@ import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf } from '../db/client.js';
 import type { Queryable } from '../db/database.js';
 import type { IsoDate } from '../domain/dates.js';
-import type { PatientState, ResponsibilityState } from '../domain/register.js';
+import { RECENT_VALUES_DEPTH, type PatientState, type ResponsibilityState } from '../domain/register.js';
 import { conditionsOf, type OrgType, type RuleSet } from '../domain/rules/schema.js';
 import type { TestKey } from '../domain/test-keys.js';
+import { flagsFromColumn, sexFromColumn } from './patient-attributes.js';
 
 export interface StateScope {
   /** Team id; omit for every team. */
@@ -45,12 +46,14 @@ export function analytesReadByModifiers(ruleSet: RuleSet): AnalytesRead {
   for (const rule of ruleSet.rules) {
     const readCrcl = () => { for (const d of rule.drugs) crclDrugs.add(d.key); };
     for (const test of rule.tests) {
-      for (const m of test.modifiers) {
+      // A conditional schedule's own conditions read results the same way a modifier's do.
+      for (const m of [test, ...test.modifiers]) {
         for (const c of conditionsOf(m)) {
           if (c.kind === 'latest_value' || c.kind === 'falling') analytes.add(c.analyte as TestKey);
           if (c.kind === 'crcl_unavailable') { analytes.add('crcl'); readCrcl(); }
           if (c.kind === 'latest_value' && c.analyte === 'crcl') readCrcl();
         }
+        if (!('everyMonthsFromValue' in m)) continue;
         if (m.everyMonthsFromValue) analytes.add(m.everyMonthsFromValue.analyte as TestKey);
         if (m.everyMonthsFromValue?.analyte === 'crcl') readCrcl();
       }
@@ -124,7 +127,7 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
   }
   const analyteArray = pgArray([...analyteList, ...(estimate?.analytes ?? [])]);
   const [patientResult, waiverRows, lastDoneRows, valueRows] = await Promise.all([
-    db.execute(sql`SELECT p.id, p.patient_ref, p.display_label, t.name AS team, p.gp_practice, p.date_of_birth::text AS dob,
+    db.execute(sql`SELECT p.id, p.patient_ref, p.display_label, t.name AS team, p.gp_practice, p.date_of_birth::text AS dob, p.sex, p.clinical_flags,
         g.prescriptions, g.responsibilities, ${useSummary ? sql`g.last_done` : sql`NULL::jsonb`} AS last_done ${sql.join(valueColumns, sql``)}
       FROM patients p JOIN teams t ON t.id = p.team_id
       JOIN patient_state g ON g.patient_id = p.id ${scope.teamId ? sql`AND g.team_id = ${scope.teamId}` : sql``}
@@ -140,7 +143,7 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
           row_number() OVER (PARTITION BY e.patient_id, e.test ORDER BY e.taken_on DESC, e.id DESC) AS rn
         FROM monitoring_events e
         WHERE ${inScope('e')} AND e.outcome = 'result' AND e.test = ANY(${analyteArray}::text[]) AND e.taken_on <= ${scope.asOf}::date
-      ) ranked WHERE rn <= 2 ORDER BY rn`),
+      ) ranked WHERE rn <= ${sql.raw(String(RECENT_VALUES_DEPTH))} ORDER BY rn`),
   ]);
 
   const byId = new Map<string, PatientState>();
@@ -158,12 +161,16 @@ export async function loadPatientStates(db: Queryable, scope: StateScope, ruleSe
         if (points) recentValues[estimate!.analytes[i]!] = points.map(([value, takenOn]) => ({ value, takenOn }));
       });
     }
+    // Both paths read sex and flags from the patients row: they are not history, so as-of plays no part.
+    const flags = flagsFromColumn(r.clinical_flags);
     byId.set(r.id as string, {
       patientRef: r.patient_ref as string,
       displayLabel: r.display_label as string,
       team: r.team as string,
       gpPractice: r.gp_practice as string,
       dateOfBirth: (r.dob as string | null) ?? null,
+      sex: sexFromColumn(r.sex),
+      ...(Object.keys(flags).length > 0 ? { flags } : {}),
       prescriptions: (prescriptions ?? []).map(([drug, startDate, lastDoseChange, stoppedOn]) => ({ drug, startDate, lastDoseChange, stoppedOn })),
       responsibilities: (responsibilities ?? []).map(([drug, test, orgType, orgName, staff]) => ({ drug, test, orgType, orgName, staff })),
       waivers: [],

@@ -16,6 +16,7 @@ import { evaluateResult, type Rating } from '../domain/results.js';
 import type { RuleSet } from '../domain/rules/schema.js';
 import type { TestKey } from '../domain/test-keys.js';
 import { findTeamId } from './due-list.js';
+import { patientAttributesOf } from './patient-attributes.js';
 import { loadRenalResults, RENAL_RESULT_TESTS } from './renal-facts.js';
 
 export interface ResultRow {
@@ -46,7 +47,8 @@ export async function resultsList(db: Queryable, ruleSet: RuleSet,
   const historyFrom = addMonths(from, -HISTORY_MONTHS);
   const scope = sql`${teamFilter} AND e.outcome = 'result' AND e.taken_on <= ${options.asOf}::date`;
   const recent = rowsOf<Row>(await db.execute(sql`
-    SELECT e.id, e.patient_id, p.patient_ref, p.display_label, p.date_of_birth::text AS dob, e.test, e.value, e.unit, e.taken_on::text AS taken_on
+    SELECT e.id, e.patient_id, p.patient_ref, p.display_label, p.date_of_birth::text AS dob, p.sex, p.clinical_flags,
+      e.test, e.value, e.unit, e.taken_on::text AS taken_on
     FROM monitoring_events e JOIN patients p ON p.id = e.patient_id
     WHERE ${scope} AND e.taken_on >= ${from}::date
     ORDER BY e.taken_on DESC, p.patient_ref, e.test`));
@@ -91,10 +93,12 @@ export async function resultsList(db: Queryable, ruleSet: RuleSet,
       .filter((p) => p.takenOn < takenOn || (p.takenOn === takenOn && p.id < id));
     const cover = coverOn(prescriptionsByPatient.get(r.patient_id as string) ?? [], r.test as TestKey, takenOn, rulesByDrug, ruleSet.baselineWindowDays);
     const renal = renalResults.get(r.patient_id as string);
+    // Sex and flags come with the result's patient row; the renal facts take the same sex.
+    const patient = patientAttributesOf(r.sex, r.clinical_flags);
     const evaluation = evaluateResult({
       analyte: r.test as TestKey, value: Number(r.value), unit: r.unit as string, takenOn,
-      history: earlier.map(({ value, takenOn: t }) => ({ value, takenOn: t })), ruleIds: coverIds(cover), cover,
-      ...(renal ? { renal: { ...renal, dateOfBirth: (r.dob as string | null) ?? null } } : {}),
+      history: earlier.map(({ value, takenOn: t }) => ({ value, takenOn: t })), ruleIds: coverIds(cover), cover, patient,
+      ...(renal ? { renal: { ...renal, dateOfBirth: (r.dob as string | null) ?? null, sex: patient.sex } } : {}),
     }, ruleSet);
     return {
       patientRef: r.patient_ref as string, displayLabel: r.display_label as string, test: r.test as TestKey,

@@ -69,27 +69,40 @@ export function checkRuleSet(ruleSet: RuleSet, locate: Locate = locateIn(ruleSet
       `"${c.second.spelled}" is already listed for ${owner} (${where.file}: ${first.list}[${where.index}] (${first.id}) ${first.rest}); each key, name and brand must map to exactly one drug`);
   }
 
+  /** Drug keys and analytes named by a modifier's or a conditional schedule's conditions. */
+  const checkConditions = (holder: Parameters<typeof conditionsOf>[0], at: (rest: string, message: string) => void) => {
+    const list = Array.isArray(holder.when);
+    conditionsOf(holder).forEach((w, ci) => {
+      const where = list ? `.when[${ci}]` : '.when';
+      if ((w.kind === 'co_prescribed' || w.kind === 'started_within') && w.drugs) {
+        w.drugs.forEach((d, di) => { if (!drugKeys.has(d)) at(`${where}.drugs[${di}]`, `unknown drug key "${d}": add it to interactingDrugs or to a rule`); });
+      }
+      if (w.kind === 'latest_value' || w.kind === 'falling') { const v = valueProblem(w.analyte); if (v) at(`${where}.analyte`, v); }
+    });
+  };
+
   ruleSet.rules.forEach((rule, ri) => {
     const seen = new Map<string, number>();
     rule.tests.forEach((test, ti) => {
       const at = (rest: string, message: string) => report('rules', rule.id, ri, `.tests[${ti}] (${test.test}) ${rest}`.trim(), message);
-      if (seen.has(test.test)) at('.test', `"${test.test}" is already scheduled in this rule (tests[${seen.get(test.test)}]); merge the two schedules`);
-      seen.set(test.test, ti);
+      // A second schedule of the same test is allowed when one of the two is conditional (under-18s'
+      // prolactin beside everyone's baseline); two unconditional ones would be ambiguous.
+      const earlier = seen.get(test.test);
+      if (earlier !== undefined && test.when === undefined && rule.tests[earlier]!.when === undefined) {
+        at('.test', `"${test.test}" is already scheduled in this rule (tests[${earlier}]); merge the two schedules, or give one of them "when"`);
+      }
+      if (earlier === undefined || test.when === undefined) seen.set(test.test, ti);
       const ordered = (phases: Phase[], field: string) => phases.forEach((p, pi) => {
         const prev = phases[pi - 1]?.until;
         if (pi > 0 && p.until && prev && approxDays(p.until) <= approxDays(prev)) at(`.${field}[${pi}].until`, `"${p.until}" must be later than the previous phase's "until" ("${prev}"); phases run one after another from the start`);
       });
+      checkConditions(test, at);
       ordered(test.phases, 'phases');
       ordered(test.afterDoseChange, 'afterDoseChange');
       test.modifiers.forEach((m, mi) => {
         const mAt = (rest: string, message: string) => at(`.modifiers[${mi}] (${m.id}) ${rest}`, message);
         if (test.modifiers.findIndex((x) => x.id === m.id) !== mi) mAt('.id', `duplicate modifier id "${m.id}" in this test`);
-        const list = Array.isArray(m.when);
-        conditionsOf(m).forEach((w, ci) => {
-          const at = list ? `.when[${ci}]` : '.when';
-          if (w.kind === 'co_prescribed') w.drugs.forEach((d, di) => { if (!drugKeys.has(d)) mAt(`${at}.drugs[${di}]`, `unknown drug key "${d}": add it to interactingDrugs or to a rule`); });
-          if (w.kind === 'latest_value' || w.kind === 'falling') { const v = valueProblem(w.analyte); if (v) mAt(`${at}.analyte`, v); }
-        });
+        checkConditions(m, (rest, message) => mAt(rest, message));
         if (m.everyMonthsFromValue) { const v = valueProblem(m.everyMonthsFromValue.analyte); if (v) mAt('.everyMonthsFromValue.analyte', v); }
       });
     });

@@ -21,6 +21,7 @@ import { coverIds, coverOn } from '../domain/rating-window.js';
 import { evaluateResult, type Rating } from '../domain/results.js';
 import type { RuleSet } from '../domain/rules/schema.js';
 import type { TestKey } from '../domain/test-keys.js';
+import { attributesOfState } from '../register/patient-attributes.js';
 import { loadPatientStates } from '../register/register-state.js';
 import { loadRenalResults, RENAL_RESULT_TESTS } from '../register/renal-facts.js';
 import { queueTeamChannelPosts } from './channel-posts.js';
@@ -175,6 +176,8 @@ export async function loadSnapshots(tx: Queryable, ruleSet: RuleSet, patients: S
     const state = stateByRef.get(patient.patientRef);
     if (!state) continue;
     const mine = eventsOf.get(patient.id) ?? [];
+    // Sex and flags from the register state, for the thresholds and the renal facts alike.
+    const attributes = attributesOfState(state);
     const resultFacts: ResultFact[] = mine.filter((e) => e.outcome === 'result').map((e) => {
       const id = Number(e.id);
       const takenOn = e.taken_on as string;
@@ -187,8 +190,8 @@ export async function loadSnapshots(tx: Queryable, ruleSet: RuleSet, patients: S
       const renal = renalResults.get(patient.id);
       const evaluation = evaluateResult({
         analyte: test, value: Number(e.value), unit: e.unit as string, takenOn,
-        history: earlier.map(({ value, takenOn: t }) => ({ value, takenOn: t })), ruleIds, cover,
-        ...(renal ? { renal: { ...renal, dateOfBirth: state.dateOfBirth, sex: state.sex ?? null } } : {}),
+        history: earlier.map(({ value, takenOn: t }) => ({ value, takenOn: t })), ruleIds, cover, patient: attributes,
+        ...(renal ? { renal: { ...renal, dateOfBirth: state.dateOfBirth, sex: attributes.sex } } : {}),
       }, ruleSet);
       evaluations.set(id, { flag: evaluation.flag, reason: evaluation.reason });
       return {

@@ -2,13 +2,14 @@
  * The patient_state read model (maintained by triggers) must always agree with the events it
  * summarises, on PGlite and on PostgreSQL: after batched inserts in any order, corrections
  * (update, delete), and for as-of dates before some events (where the events are read instead).
+ * It keeps RECENT_VALUES_DEPTH (three) results per analyte, enough for a fall across three tests.
  */
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { monitoringEvents, patientState, patients, prescriptions, responsibilities, teams } from '../../src/db/schema.js';
 import { computeDue } from '../../src/domain/due.js';
-import type { PatientState } from '../../src/domain/register.js';
+import { RECENT_VALUES_DEPTH, type PatientState } from '../../src/domain/register.js';
 import { requirementKeyOf, type TestKey } from '../../src/domain/test-keys.js';
 import { loadPatientStates } from '../../src/register/register-state.js';
 import { describeEachEngine } from '../support/databases.js';
@@ -47,10 +48,11 @@ describeEachEngine('register state read model', (getDb) => {
     await addEvents(db, lithiumPatient, [['lithium_level', 'result', 0.7, '2026-03-01'], ['calcium', 'done', null, '2026-06-01'], ['renal', 'dna', null, '2026-07-01']]);
   });
 
-  it('keeps the latest date per requirement and the two newest values per analyte, whatever the insert order', async () => {
+  it('keeps the latest date per requirement and the three newest values per analyte, whatever the insert order', async () => {
+    expect(RECENT_VALUES_DEPTH).toBe(3);
     const [row] = await getDb().select().from(patientState).where(eq(patientState.patientId, lithiumPatient));
     expect(row?.lastDone).toEqual({ lithium_level: '2026-05-01', renal: '2026-05-01', tft: '2026-05-01', calcium: '2026-06-01' });
-    expect(row?.recentValues.lithium_level?.map(([v, d]) => [v, d])).toEqual([[0.9, '2026-05-01'], [0.7, '2026-03-01']]);
+    expect(row?.recentValues.lithium_level?.map(([v, d]) => [v, d])).toEqual([[0.9, '2026-05-01'], [0.7, '2026-03-01'], [0.5, '2026-01-10']]);
     expect(row?.recentValues.egfr?.map(([v]) => v)).toEqual([70, 80]);
   });
 
@@ -134,5 +136,42 @@ describeEachEngine('register state read model', (getDb) => {
     expect(inNewTeam.find((s) => s.patientRef === 'RM-004')?.team).toBe('Team moved to');
     const [copy] = await db.select({ teamId: patientState.teamId }).from(patientState).where(eq(patientState.patientId, newcomer!.id));
     expect(copy?.teamId).toBe(to!.id);
+  });
+
+  it('keeps three values, not four, through merged inserts, one large insert and rebuilds, and the events path agrees', async () => {
+    const db = getDb();
+    const lithiumValues = async (id: string) => {
+      const [row] = await db.select().from(patientState).where(eq(patientState.patientId, id));
+      return row?.recentValues.lithium_level?.map(([v, d]) => [v, d]);
+    };
+    // Merge path: four results in three statements, out of date order; the oldest drops out.
+    const merged = await addPatient(db, 'RM-010', 'lithium', '2020-01-01');
+    await addEvents(db, merged, [['lithium_level', 'result', 0.4, '2026-01-05'], ['lithium_level', 'result', 0.8, '2026-04-05']]);
+    await addEvents(db, merged, [['lithium_level', 'result', 0.6, '2026-03-05']]);
+    expect(await lithiumValues(merged)).toEqual([[0.8, '2026-04-05'], [0.6, '2026-03-05'], [0.4, '2026-01-05']]);
+    await addEvents(db, merged, [['lithium_level', 'result', 0.5, '2026-02-05'], ['lithium_level', 'result', 0.9, '2026-05-05']]);
+    expect(await lithiumValues(merged)).toEqual([[0.9, '2026-05-05'], [0.8, '2026-04-05'], [0.6, '2026-03-05']]);
+
+    // Merge path from nothing: five results in one statement.
+    const single = await addPatient(db, 'RM-011', 'lithium', '2020-01-01');
+    await addEvents(db, single, [0.3, 0.4, 0.5, 0.6, 0.7].map((v, i): EventSpec => ['lithium_level', 'result', v, `2026-0${i + 1}-15`]));
+    expect(await lithiumValues(single)).toEqual([[0.7, '2026-05-15'], [0.6, '2026-04-15'], [0.5, '2026-03-15']]);
+
+    // Rebuild path: deleting the newest brings back the fourth newest; correcting a value rebuilds too.
+    await db.delete(monitoringEvents).where(sql`${monitoringEvents.patientId} = ${merged} AND ${monitoringEvents.takenOn} = '2026-05-05'`);
+    expect(await lithiumValues(merged)).toEqual([[0.8, '2026-04-05'], [0.6, '2026-03-05'], [0.5, '2026-02-05']]);
+    await db.update(monitoringEvents).set({ value: 0.65 })
+      .where(sql`${monitoringEvents.patientId} = ${merged} AND ${monitoringEvents.takenOn} = '2026-03-05'`);
+    expect(await lithiumValues(merged)).toEqual([[0.8, '2026-04-05'], [0.65, '2026-03-05'], [0.5, '2026-02-05']]);
+
+    // The loader reads three from the summary, and the events path ranks the same three.
+    const ids = [merged, single];
+    const fromSummary = sorted(await loadPatientStates(db, { asOf: '2026-11-22', patientIds: ids }, rules));
+    const fromEvents = sorted(await loadPatientStates(db, { asOf: '2026-11-22', patientIds: ids, source: 'events' }, rules));
+    expect(fromSummary.map((s) => s.recentValues.lithium_level?.map((p) => p.value))).toEqual([[0.8, 0.65, 0.5], [0.7, 0.6, 0.5]]);
+    expect(fromEvents).toEqual(fromSummary);
+    // As of a past date the events path keeps three too.
+    const [past] = await loadPatientStates(db, { asOf: '2026-04-30', patientIds: [single] }, rules);
+    expect(past?.recentValues.lithium_level?.map((p) => p.takenOn)).toEqual(['2026-04-15', '2026-03-15', '2026-02-15']);
   });
 });

@@ -91,7 +91,14 @@ describe('default rule set', () => {
     const level = test('lithium', 'lithium_level');
     expect(level.phases).toEqual([{ until: '4w', every: '1w' }, { until: '1y', every: '3m' }, { every: '6m' }]);
     expect(level.afterDoseChange).toEqual([{ until: '1w', every: '1w' }]);
-    expect(level.modifiers.map((m) => conditionsOf(m)[0]!.kind).sort()).toEqual(['age_at_least', 'co_prescribed', 'falling', 'latest_value']);
+    // SPS: at least 3-monthly when aged 65+, on an interacting drug, last level 0.8 or more, eGFR
+    // falling, or with a calcium or thyroid problem (raised adjusted calcium, raised TSH).
+    expect(level.modifiers.map((m) => conditionsOf(m)[0]!.kind).sort()).toEqual(['age_at_least', 'co_prescribed', 'falling', 'latest_value', 'latest_value', 'latest_value']);
+    expect(level.modifiers.filter((m) => conditionsOf(m)[0]!.kind === 'latest_value').map((m) => conditionsOf(m)[0])).toEqual([
+      { kind: 'latest_value', analyte: 'lithium_level', op: '>=', value: 0.8 },
+      { kind: 'latest_value', analyte: 'calcium', op: '>', value: 2.6 },
+      { kind: 'latest_value', analyte: 'tsh', op: '>', value: 4.5 },
+    ]);
     expect(level.modifiers.every((m) => m.maxEvery === '3m')).toBe(true);
     expect(test('amiodarone', 'tft').continueAfterStop).toBe('12m');
     const renal = test('doac', 'renal');
@@ -100,12 +107,20 @@ describe('default rule set', () => {
   });
 
   it('carries the reference thresholds', () => {
-    const bands = (id: string) => ruleSet.thresholds.find((t) => t.id === id)!.bands.map((b) => `${b.flag} ${b.op} ${b.value}`);
+    const limit = (v: number | { fromInrTarget: number }) => (typeof v === 'number' ? String(v) : `target${v.fromInrTarget < 0 ? '' : '+'}${v.fromInrTarget}`);
+    const bands = (id: string) => ruleSet.thresholds.find((t) => t.id === id)!.bands.map((b) => `${b.flag} ${b.op} ${limit(b.value)}`);
     expect(bands('clozapine_wbc')).toEqual(['red < 3', 'amber < 3.5']);
     expect(bands('clozapine_neutrophils')).toEqual(['red < 1.5', 'amber < 2']);
     expect(bands('dmard_neutrophils')).toEqual(['red < 1.6']);
     expect(bands('lithium_level')).toEqual(['red >= 1.5', 'amber > 1', 'amber < 0.4']);
-    expect(bands('warfarin_inr')).toEqual(['red > 5', 'red < 1.5', 'amber > 3', 'amber < 2']);
+    // BSH "target ± 0.5"; INRstar urgent: above 5.0, or more than 1 below the target.
+    expect(bands('warfarin_inr')).toEqual(['red > 5', 'red < target-1', 'amber > target+0.5', 'amber < target-0.5']);
+    // BEN: each band 0.5 below the standard (a local default to confirm with the monitoring service).
+    expect(bands('clozapine_wbc_ben')).toEqual(['red < 2.5', 'amber < 3']);
+    expect(bands('clozapine_neutrophils_ben')).toEqual(['red < 1', 'amber < 1.5']);
+    // Tees: QTc normal below 440 ms in men, 470 ms in women; above 500 ms stop.
+    expect(bands('antipsychotic_qtc')).toEqual(['red > 500', 'amber >= 440']);
+    expect(bands('antipsychotic_qtc_female')).toEqual(['red > 500', 'amber >= 470']);
     expect(ruleSet.thresholds.find((t) => t.id === 'dmard_alt')!.appliesTo).toEqual(['methotrexate', 'azathioprine', 'sulfasalazine', 'leflunomide', 'mycophenolate']);
   });
 });

@@ -1,4 +1,5 @@
 /** Builders for register state in domain tests: fictional patients, explicit dates. */
+import type { ClinicalFlags, Sex } from '../../src/domain/clinical-attributes.js';
 import type { IsoDate } from '../../src/domain/dates.js';
 import type { MonitoringEvent, PatientState, PrescriptionState, ResponsibilityState, WaiverState } from '../../src/domain/register.js';
 import { summariseEvents } from '../../src/domain/summarise.js';
@@ -7,6 +8,8 @@ import type { TestKey } from '../../src/domain/test-keys.js';
 export interface PatientSpec {
   ref?: string;
   dateOfBirth?: IsoDate | null;
+  sex?: Sex | null;
+  flags?: ClinicalFlags;
   prescriptions: (Partial<PrescriptionState> & { drug: string; startDate: IsoDate })[];
   events?: MonitoringEvent[];
   responsibilities?: ResponsibilityState[];
@@ -21,6 +24,8 @@ export function patient(spec: PatientSpec): PatientState {
     team: 'Test CMHT',
     gpPractice: 'Test Surgery',
     dateOfBirth: spec.dateOfBirth ?? null,
+    ...(spec.sex !== undefined ? { sex: spec.sex } : {}),
+    ...(spec.flags ? { flags: spec.flags } : {}),
     prescriptions: spec.prescriptions.map((p) => ({ lastDoseChange: null, stoppedOn: null, ...p })),
     responsibilities: spec.responsibilities ?? [],
     waivers: spec.waivers ?? [],

@@ -5,10 +5,11 @@
  * summarised away: every note and every citation (section, URL, version) is printed.
  */
 import { describeDuration } from '../durations.js';
+import { describeAttributeCondition, describeLimit } from '../patient-conditions.js';
 import { canonicalUnit } from '../units.js';
 import type { TestKey } from '../test-keys.js';
 import { buildDrugIndex, normaliseDrugName, resolveDrug } from './drugs.js';
-import { conditionsOf, type ModifierCondition, type Modifier, type MonitoringRule, type Phase, type RuleSet, type Source, type TestSchedule, type Threshold, type TrendRule } from './schema.js';
+import { conditionsOf, type ThresholdCondition, type ModifierCondition, type Modifier, type MonitoringRule, type Phase, type RuleSet, type Source, type TestSchedule, type Threshold, type TrendRule } from './schema.js';
 
 const ORG_WORDS = { gp_practice: 'GP practice', mh_trust: 'mental health trust', hospital_clinic: 'hospital clinic' } as const;
 
@@ -50,7 +51,8 @@ function untilWords(until: string): string {
 export function describePhases(phases: readonly Phase[]): string {
   const parts = phases.map((p) => {
     const what = p.every === null ? 'no routine monitoring' : `every ${describeDuration(p.every)}`;
-    return p.until ? `${what} until ${untilWords(p.until)}` : what;
+    const note = p.note ? ` (${p.note})` : '';
+    return p.until ? `${what} until ${untilWords(p.until)}${note}` : `${what}${note}`;
   });
   const last = phases[phases.length - 1];
   if (last?.until) parts.push('stops');
@@ -61,26 +63,40 @@ function unitOf(analyte: TestKey): string {
   return canonicalUnit(analyte) ?? '';
 }
 
-function describeOneCondition(w: ModifierCondition, ruleSet: RuleSet): string {
+/** Drug keys grouped for reading ("ACE inhibitor (ramipril, lisinopril)"). */
+function describeDrugKeys(keys: readonly string[], ruleSet: RuleSet): string {
+  const groups = new Map<string, string[]>();
+  for (const key of keys) {
+    const group = ruleSet.interactingDrugs.find((d) => d.key === key)?.group ?? 'monitored drug';
+    groups.set(group, [...(groups.get(group) ?? []), key]);
+  }
+  return [...groups].map(([g, list]) => `${g} (${list.join(', ')})`).join('; ');
+}
+
+export function describeOneCondition(w: ModifierCondition | ThresholdCondition, ruleSet: RuleSet): string {
   switch (w.kind) {
     case 'age_at_least': return `aged ${w.years} or over`;
-    case 'latest_value': return `latest ${w.analyte} ${w.op} ${w.value} ${unitOf(w.analyte)}`.trimEnd();
-    case 'falling': return `${w.analyte} lower than the previous result${w.minDrop > 0 ? ` by more than ${w.minDrop} ${unitOf(w.analyte)}` : ''}`;
+    case 'age_below': return `aged under ${w.years}`;
+    case 'latest_value': return `latest ${w.analyte} ${w.op} ${describeLimit(w.value)} ${unitOf(w.analyte)}`.trimEnd();
+    case 'falling': {
+      const fall = w.tests === 2 ? `${w.analyte} lower than the previous result` : `${w.analyte} lower on each of the last ${w.tests} results than on the one before`;
+      return `${fall}${w.minDrop > 0 ? ` by more than ${w.minDrop} ${unitOf(w.analyte)} in all` : ''}`;
+    }
     case 'crcl_unavailable': return 'no CrCl recorded or estimable (no creatinine, weight or date of birth)';
     case 'co_prescribed': {
-      // Group interacting drugs ("ACE inhibitor: ramipril, lisinopril") so the line stays readable.
-      const groups = new Map<string, string[]>();
-      for (const key of w.drugs) {
-        const group = ruleSet.interactingDrugs.find((d) => d.key === key)?.group ?? 'monitored drug';
-        groups.set(group, [...(groups.get(group) ?? []), key]);
-      }
-      return `co-prescribed ${[...groups].map(([g, keys]) => `${g} (${keys.join(', ')})`).join('; ')}`;
+      const limit = w.withinFirst ? ` (for the first ${describeDuration(w.withinFirst)} after the combination began)` : '';
+      return `co-prescribed ${describeDrugKeys(w.drugs, ruleSet)}${limit}`;
     }
+    case 'started_within':
+      return w.drugs ? `${describeDrugKeys(w.drugs, ruleSet)} started in the last ${describeDuration(w.within)}` : `this drug started in the last ${describeDuration(w.within)}`;
+    case 'patient_flag':
+    case 'sex':
+      return describeAttributeCondition(w);
   }
 }
 
-function describeCondition(modifier: Modifier, ruleSet: RuleSet): string {
-  return conditionsOf(modifier).map((c) => describeOneCondition(c, ruleSet)).join(' and ');
+function describeCondition(holder: Modifier | TestSchedule, ruleSet: RuleSet): string {
+  return conditionsOf(holder).map((c) => describeOneCondition(c, ruleSet)).join(' and ');
 }
 
 function describeModifier(modifier: Modifier, ruleSet: RuleSet, cites: Citations): string {
@@ -93,7 +109,8 @@ function describeModifier(modifier: Modifier, ruleSet: RuleSet, cites: Citations
 function describeTest(test: TestSchedule, ruleSet: RuleSet, cites: Citations): string[] {
   const schedule = test.phases.length === 0 ? 'baseline only' : `${test.baseline ? 'baseline before starting, then ' : ''}${describePhases(test.phases)}`;
   const stop = test.continueAfterStop ? `; continues for ${describeDuration(test.continueAfterStop)} after the drug is stopped` : '';
-  const lines = [`  ${test.test}: ${schedule}${stop}${cites.cite(test.sources)}`];
+  const only = test.when ? ` (only while ${describeCondition(test, ruleSet)})` : '';
+  const lines = [`  ${test.test}${only}: ${schedule}${stop}${cites.cite(test.sources)}`];
   if (test.afterDoseChange.length > 0) lines.push(`      after a dose change: ${describePhases(test.afterDoseChange)} (counted from the change)`);
   for (const m of test.modifiers) lines.push(`      ${describeModifier(m, ruleSet, cites)}`);
   if (test.note) lines.push(`      note: ${test.note}`);
@@ -138,7 +155,7 @@ function describeMonitored(ruleSet: RuleSet, rule: MonitoringRule): string {
     for (const t of thresholds) {
       const when = t.when ? `, only while ${t.when.map((c) => describeOneCondition(c, ruleSet)).join(' and ')}` : '';
       lines.push(`  ${t.analyte} (${t.unit})${forDrugs(t, rule)}${when} [${t.id}]${cites.cite(t.sources)}`);
-      for (const b of t.bands) lines.push(`      ${b.flag} if ${b.op} ${b.value}: ${b.reason}`);
+      for (const b of t.bands) lines.push(`      ${b.flag} if ${b.op} ${describeLimit(b.value)}: ${b.reason}`);
       lines.push(`      otherwise green: ${t.inRange}`);
     }
   }
@@ -148,6 +165,8 @@ function describeMonitored(ruleSet: RuleSet, rule: MonitoringRule): string {
       + `and the age; when sex is not recorded, the ${estimate.sexUnknown} (lower) estimate. A creatinine result is judged against the CrCl thresholds.${cites.cite(estimate.sources)}`);
     if (estimate.note) lines.push(`  note: ${estimate.note}`);
   }
+  const elsewhere = changesElsewhere(ruleSet, rule, cites);
+  if (elsewhere.length > 0) lines.push('', 'Changes the monitoring of:', ...elsewhere);
   const trends = ruleSet.trends.filter((t) => applies(t.appliesTo, rule));
   if (trends.length > 0) {
     lines.push('', 'Trends:');
@@ -155,12 +174,33 @@ function describeMonitored(ruleSet: RuleSet, rule: MonitoringRule): string {
       const unit = unitOf(t.analyte);
       const when = t.kind === 'rise_from_baseline' ? `rises more than ${t.percent}% above the earliest result within ${t.withinMonths} months`
         : t.kind === 'rise_by_amount' ? `rises more than ${t.amount} ${unit} above the earliest result within ${t.withinMonths} months`
-          : `rises in ${t.count} successive results`;
+          : t.kind === 'successive_rise' ? `rises in ${t.count} successive results`
+            : `falls in ${t.count} successive results${t.minDrop > 0 ? `, by more than ${t.minDrop} ${unit} in all` : ''}`;
       lines.push(`  ${t.analyte}${forDrugs(t, rule)} [${t.id}]: ${t.flag} when it ${when}: ${t.reason}${cites.cite(t.sources)}`);
     }
   }
   lines.push('', 'Sources:', ...cites.list());
   return lines.join('\n');
+}
+
+/** Whether a modifier's conditions name this drug (co-prescribed with it, or it started lately). */
+function namesDrug(m: Modifier, key: string): boolean {
+  return conditionsOf(m).some((c) => (c.kind === 'co_prescribed' || c.kind === 'started_within') && c.drugs?.includes(key) === true);
+}
+
+/** Lines for the other rules' schedules this rule's drugs change (amiodarone: warfarin's INR). */
+function changesElsewhere(ruleSet: RuleSet, rule: MonitoringRule, cites: Citations): string[] {
+  const lines: string[] = [];
+  for (const other of ruleSet.rules) {
+    if (other === rule) continue;
+    for (const test of other.tests) {
+      for (const m of test.modifiers) {
+        const named = rule.drugs.filter((d) => namesDrug(m, d.key));
+        if (named.length > 0) lines.push(`  ${other.name} [rule ${other.id}] ${test.test}: ${describeModifier(m, ruleSet, cites)}`);
+      }
+    }
+  }
+  return lines;
 }
 
 function describeInteracting(ruleSet: RuleSet, key: string, group: string): string {
@@ -169,7 +209,7 @@ function describeInteracting(ruleSet: RuleSet, key: string, group: string): stri
   for (const rule of ruleSet.rules) {
     for (const test of rule.tests) {
       for (const m of test.modifiers) {
-        if (conditionsOf(m).some((c) => c.kind === 'co_prescribed' && c.drugs.includes(key))) lines.push(`  ${rule.name} [rule ${rule.id}] ${test.test}: ${describeModifier(m, ruleSet, cites)}`);
+        if (namesDrug(m, key)) lines.push(`  ${rule.name} [rule ${rule.id}] ${test.test}: ${describeModifier(m, ruleSet, cites)}`);
       }
     }
   }

@@ -4,7 +4,7 @@
  * (DCB0129/DCB0160). Organisations override rules with their own file (local shared-care protocol).
  */
 import { z } from 'zod';
-import { REQUIREMENT_KEYS, TEST_KEYS, type TestKey } from '../test-keys.js';
+import { RECENT_VALUES_DEPTH, REQUIREMENT_KEYS, TEST_KEYS, type TestKey } from '../test-keys.js';
 
 /** "3m", "12w", "28d", "1y": calendar months/years or exact weeks/days. */
 export const DURATION_PATTERN = /^([1-9]\d{0,3})([dwmy])$/;
@@ -42,6 +42,11 @@ const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, 'use lower-case letters
 export const phaseSchema = z.object({
   until: duration.optional(),
   every: duration.nullable(),
+  /**
+   * Said with the interval wherever it is the basis of a due date: where a source gives a range,
+   * which end was taken and why ("SPS: every 2–3 months; the safer end").
+   */
+  note: z.string().min(3).optional(),
 }).strict();
 export type Phase = z.infer<typeof phaseSchema>;
 
@@ -49,24 +54,60 @@ const comparison = z.enum(['<', '<=', '>', '>=']);
 export type Comparison = z.infer<typeof comparison>;
 
 /**
+ * A limit: a value in the analyte's canonical unit, or one relative to the patient's INR target
+ * (the usual 2.5 unless the register records another: `{ "fromInrTarget": 0.5 }` is target + 0.5),
+ * since warfarin's range is "target ± 0.5" whatever the target (BSH).
+ */
+export const limitSchema = z.union([z.number(), z.object({ fromInrTarget: z.number().min(-3).max(3) }).strict()]);
+export type Limit = z.infer<typeof limitSchema>;
+
+/**
  * No creatinine clearance can be had: none recorded, and none estimable by Cockcroft–Gault (no
  * creatinine, no weight or no date of birth; see crclEstimate). eGFR then stands in (DOACs).
  */
 const crclUnavailableSchema = z.object({ kind: z.literal('crcl_unavailable') }).strict();
 
-/** When a risk modifier applies to a patient, as of the evaluation date. */
+/** A clinical flag from the register (clinical-attributes.ts) is recorded, or (present: false) is not. */
+const patientFlagSchema = z.object({
+  kind: z.literal('patient_flag'), flag: z.enum(['ben', 'pregnancy_possible', 'inr_target']), present: z.boolean().default(true),
+}).strict();
+
+/** The recorded sex is one of these ("unknown": not recorded; rules then take the safer end). */
+const sexSchema = z.object({ kind: z.literal('sex'), in: z.array(z.enum(['female', 'male', 'unknown'])).min(1) }).strict();
+
+/** When a risk modifier (or a conditional schedule) applies to a patient, as of the evaluation date. */
 export const modifierConditionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('age_at_least'), years: z.number().int().min(0).max(130) }).strict(),
-  /** Any active prescription of these drugs (register drug keys). */
-  z.object({ kind: z.literal('co_prescribed'), drugs: z.array(identifier).min(1) }).strict(),
+  /** Younger than `years` (an unknown age does not count: record the date of birth). */
+  z.object({ kind: z.literal('age_below'), years: z.number().int().min(1).max(130) }).strict(),
   /**
-   * The latest result of an analyte compares with a value (in its canonical unit). For crcl the
+   * Any active prescription of these drugs (register drug keys). With `withinFirst`, only for that
+   * long after the combination began: the later of the two start dates (methotrexate with
+   * leflunomide: monthly for the first 12 months).
+   */
+  z.object({ kind: z.literal('co_prescribed'), drugs: z.array(identifier).min(1), withinFirst: duration.optional() }).strict(),
+  /**
+   * A drug started within `within` before the evaluation date and is still taken: the monitored
+   * drug itself, or any of `drugs` (amiodarone started in someone on warfarin).
+   */
+  z.object({ kind: z.literal('started_within'), within: duration, drugs: z.array(identifier).min(1).optional() }).strict(),
+  /**
+   * The latest result of an analyte compares with a limit (in its canonical unit). For crcl the
    * latest value is the recorded one or the Cockcroft–Gault estimate, whichever is newer.
    */
-  z.object({ kind: z.literal('latest_value'), analyte: testKey, op: comparison, value: z.number() }).strict(),
-  /** The latest result is lower than the one before by more than `minDrop`. */
-  z.object({ kind: z.literal('falling'), analyte: testKey, minDrop: z.number().min(0).default(0) }).strict(),
+  z.object({ kind: z.literal('latest_value'), analyte: testKey, op: comparison, value: limitSchema }).strict(),
+  /**
+   * A fall across `tests` results (2: the latest is lower than the one before; 3: each of the last
+   * three is lower than the one before it), by more than `minDrop` in all. The register state keeps
+   * the last RECENT_VALUES_DEPTH results of each analyte, so `tests` is at most that.
+   */
+  z.object({
+    kind: z.literal('falling'), analyte: testKey, minDrop: z.number().min(0).default(0),
+    tests: z.number().int().min(2).max(RECENT_VALUES_DEPTH).default(2),
+  }).strict(),
   crclUnavailableSchema,
+  patientFlagSchema,
+  sexSchema,
 ]);
 export type ModifierCondition = z.infer<typeof modifierConditionSchema>;
 
@@ -75,11 +116,13 @@ const conditions = z.union([modifierConditionSchema, z.array(modifierConditionSc
 
 const singleConditions = new WeakMap<ModifierCondition, readonly ModifierCondition[]>();
 
-/** A modifier's conditions as a list (a single `when` is a list of one, made once: the due engine asks per patient). */
-export function conditionsOf(modifier: Pick<Modifier, 'when'>): readonly ModifierCondition[] {
-  if (Array.isArray(modifier.when)) return modifier.when;
-  let list = singleConditions.get(modifier.when);
-  if (!list) singleConditions.set(modifier.when, (list = [modifier.when]));
+/** A modifier's (or a schedule's) conditions as a list (a single `when` is a list of one, made once: the due engine asks per patient). */
+export function conditionsOf(holder: { when?: ModifierCondition | ModifierCondition[] | undefined }): readonly ModifierCondition[] {
+  const when = holder.when;
+  if (when === undefined) return [];
+  if (Array.isArray(when)) return when;
+  let list = singleConditions.get(when);
+  if (!list) singleConditions.set(when, (list = [when]));
   return list;
 }
 
@@ -103,6 +146,13 @@ export type Modifier = z.infer<typeof modifierSchema>;
 
 export const testScheduleSchema = z.object({
   test: requirementKey,
+  /**
+   * The schedule applies only while these hold (under-18s on antipsychotics: prolactin every 6
+   * months; valproate's Pregnancy Prevention Programme review for anyone who could become
+   * pregnant). A rule may schedule a test twice only if one of the schedules is conditional; the
+   * earlier due date wins.
+   */
+  when: conditions.optional(),
   /** Needed before (or at) the start of treatment. */
   baseline: z.boolean().default(false),
   /** Routine schedule from the start date; empty means baseline only. */
@@ -170,7 +220,7 @@ export type Flag = z.infer<typeof flagSchema>;
 export const bandSchema = z.object({
   flag: z.enum(['amber', 'red']),
   op: comparison,
-  value: z.number(),
+  value: limitSchema,
   reason: z.string().min(3),
 }).strict();
 export type Band = z.infer<typeof bandSchema>;
@@ -182,7 +232,7 @@ export type Band = z.infer<typeof bandSchema>;
 const appliesTo = z.union([z.literal('all'), z.array(identifier).min(1)]);
 
 /** Conditions a threshold can be limited to (only those a single result can be judged with). */
-export const thresholdConditionSchema = z.discriminatedUnion('kind', [crclUnavailableSchema]);
+export const thresholdConditionSchema = z.discriminatedUnion('kind', [crclUnavailableSchema, patientFlagSchema, sexSchema]);
 export type ThresholdCondition = z.infer<typeof thresholdConditionSchema>;
 
 export const thresholdSchema = z.object({
@@ -222,6 +272,8 @@ export const trendRuleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rise_by_amount'), id: identifier, analyte: testKey, appliesTo, amount: z.number().positive(), withinMonths: z.number().int().positive(), flag: z.enum(['amber', 'red']), reason: z.string().min(3), sources }).strict(),
   /** `count` consecutive results each higher than the one before (this one included). */
   z.object({ kind: z.literal('successive_rise'), id: identifier, analyte: testKey, appliesTo, count: z.number().int().min(2), flag: z.enum(['amber', 'red']), reason: z.string().min(3), sources }).strict(),
+  /** `count` consecutive results each lower than the one before (this one included), by more than `minDrop` in all. */
+  z.object({ kind: z.literal('successive_fall'), id: identifier, analyte: testKey, appliesTo, count: z.number().int().min(2), minDrop: z.number().min(0).default(0), flag: z.enum(['amber', 'red']), reason: z.string().min(3), sources }).strict(),
 ]);
 export type TrendRule = z.infer<typeof trendRuleSchema>;
 
