@@ -293,6 +293,17 @@ describe('describeRule and listRules', () => {
     expect(describeRule(ruleSet, 'paracetamol')).toBeNull();
   });
 
+  it('shows each rule\'s variants by patient attribute, age and co-prescription, and the rules a drug changes', () => {
+    const clozapine = describeRule(ruleSet, 'Clozaril')!;
+    expect(clozapine).toMatch(/neutrophils \(10\^9\/L\), only while benign ethnic neutropenia \(flag ben\) \[clozapine_neutrophils_ben\][\s\S]*red if < 1: /);
+    expect(clozapine).toMatch(/qtc \(ms\), only while recorded sex female \[antipsychotic_qtc_female\][\s\S]*amber if >= 470/);
+    expect(clozapine).toContain('prolactin (only while aged under 18): every 6 months');
+    expect(describeRule(ruleSet, 'warfarin')).toContain('amber if > INR target + 0.5');
+    expect(describeRule(ruleSet, 'Epilim') ?? describeRule(ruleSet, 'sodium_valproate')).toContain('medication_review (only while could become pregnant (flag pregnancy_possible))');
+    expect(describeRule(ruleSet, 'amiodarone')).toMatch(/Changes the monitoring of:\n {2}Warfarin \[rule warfarin\] inr: at least every 1 week while monitored drug \(amiodarone\) started in the last 7 weeks/);
+    expect(describeRule(ruleSet, 'leflunomide')).toContain('every 2 months (SPS gives every 2–3 months; the safer end is taken');
+  });
+
   it('shows the sign-off of an override', () => {
     const signed = loaded(loadRuleSet({ overridePath: EXAMPLE })).ruleSet;
     expect(listRules(signed).split('\n')[0]).toBe('Rules 2026.11.0+example-icb-2026.12.0 (effective 2026-12-01): signed off by Dr A. Example (Clinical Safety Officer, Example ICB (DCB0160)) on 2026-11-20');

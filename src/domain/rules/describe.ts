@@ -23,7 +23,7 @@ export function ruleSetHeader(ruleSet: RuleSet): string {
 }
 
 /** Numbers each distinct source in order of first citation, for a reference list at the end. */
-class Citations {
+export class Citations {
   private readonly order = new Map<string, { n: number; source: Source }>();
   cite(sources: readonly Source[]): string {
     const ns = sources.map((source) => {
@@ -59,7 +59,7 @@ export function describePhases(phases: readonly Phase[]): string {
   return parts.join(', then ');
 }
 
-function unitOf(analyte: TestKey): string {
+export function unitOf(analyte: TestKey): string {
   return canonicalUnit(analyte) ?? '';
 }
 
@@ -95,15 +95,19 @@ export function describeOneCondition(w: ModifierCondition | ThresholdCondition, 
   }
 }
 
-function describeCondition(holder: Modifier | TestSchedule, ruleSet: RuleSet): string {
+export function describeCondition(holder: Modifier | TestSchedule, ruleSet: RuleSet): string {
   return conditionsOf(holder).map((c) => describeOneCondition(c, ruleSet)).join(' and ');
 }
 
-function describeModifier(modifier: Modifier, ruleSet: RuleSet, cites: Citations): string {
-  const effect = modifier.maxEvery
+/** What a modifier does to the interval, in words. */
+export function describeModifierEffect(modifier: Modifier): string {
+  return modifier.maxEvery
     ? `at least every ${describeDuration(modifier.maxEvery)}`
     : `every (latest ${modifier.everyMonthsFromValue!.analyte} ÷ ${modifier.everyMonthsFromValue!.divisor}) months in days (a month of 365.25 ÷ 12 days, rounded down), at least ${modifier.everyMonthsFromValue!.minMonths} month${modifier.everyMonthsFromValue!.minMonths === 1 ? '' : 's'}`;
-  return `${effect} while ${describeCondition(modifier, ruleSet)} — ${modifier.description} [${modifier.id}]${cites.cite(modifier.sources)}`;
+}
+
+function describeModifier(modifier: Modifier, ruleSet: RuleSet, cites: Citations): string {
+  return `${describeModifierEffect(modifier)} while ${describeCondition(modifier, ruleSet)} — ${modifier.description} [${modifier.id}]${cites.cite(modifier.sources)}`;
 }
 
 function describeTest(test: TestSchedule, ruleSet: RuleSet, cites: Citations): string[] {
@@ -118,12 +122,12 @@ function describeTest(test: TestSchedule, ruleSet: RuleSet, cites: Citations): s
 }
 
 /** Whether a threshold or trend applies to a rule: to the whole group, or to some of its drugs. */
-function applies(appliesTo: 'all' | string[], rule: MonitoringRule): boolean {
+export function applies(appliesTo: 'all' | string[], rule: MonitoringRule): boolean {
   return appliesTo === 'all' || appliesTo.includes(rule.id) || rule.drugs.some((d) => appliesTo.includes(d.key));
 }
 
 /** " (dabigatran only)" when a threshold names some of the rule's drugs rather than the rule. */
-function forDrugs(item: Threshold | TrendRule, rule: MonitoringRule): string {
+export function forDrugs(item: Threshold | TrendRule, rule: MonitoringRule): string {
   if (item.appliesTo === 'all' || item.appliesTo.includes(rule.id)) return '';
   const drugs = rule.drugs.map((d) => d.key).filter((k) => (item.appliesTo as string[]).includes(k));
   return ` (${drugs.join(', ')} only)`;
@@ -135,7 +139,7 @@ function readsCrcl(rule: MonitoringRule, ruleSet: RuleSet): boolean {
   return modifierReads || ruleSet.thresholds.some((t) => t.analyte === 'crcl' && applies(t.appliesTo, rule));
 }
 
-function describeDrugs(rule: MonitoringRule): string {
+export function describeDrugs(rule: MonitoringRule): string {
   return rule.drugs.map((d) => {
     const extra = [d.names.length > 0 ? `also ${d.names.join(', ')}` : '', d.brands.length > 0 ? `brands ${d.brands.join(', ')}` : ''].filter(Boolean);
     return extra.length > 0 ? `${d.key} (${extra.join('; ')})` : d.key;
