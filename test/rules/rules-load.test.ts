@@ -293,7 +293,7 @@ describe('describeRule and listRules', () => {
     expect(describeRule(ruleSet, 'paracetamol')).toBeNull();
   });
 
-  it('shows each rule\'s variants by patient attribute, age and co-prescription, and the rules a drug changes', () => {
+  it('shows the variants of each rule by patient attribute, age and co-prescription, and the rules a drug changes', () => {
     const clozapine = describeRule(ruleSet, 'Clozaril')!;
     expect(clozapine).toMatch(/neutrophils \(10\^9\/L\), only while benign ethnic neutropenia \(flag ben\) \[clozapine_neutrophils_ben\][\s\S]*red if < 1: /);
     expect(clozapine).toMatch(/qtc \(ms\), only while recorded sex female \[antipsychotic_qtc_female\][\s\S]*amber if >= 470/);

@@ -75,7 +75,7 @@ describeEachEngine('onboarding a team', (getDb) => {
     expect(summary).toMatchObject({ createdTotal: 0, autoClosed: 0, escalationsHeld: held });
   });
 
-  it('once the first digest is queued, the next sync raises the escalations that are due, each once', async () => {
+  it('once the first digest has been delivered, the next sync raises the escalations that are due, each once', async () => {
     const db = getDb();
     const [team] = rowsOf<{ id: string }>(await db.execute(sql`UPDATE teams SET first_digest_at = ${NOW.toISOString()}::timestamptz
       WHERE name = ${TEAM} RETURNING id::text AS id`));
