@@ -3,30 +3,20 @@
  * the free-text columns, control and bidirectional characters refused each with its own message,
  * and patient references held to the one definition chat uses, so anything imported can be typed.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { inArray } from 'drizzle-orm';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { patients } from '../../src/db/schema.js';
 import { importEvents } from '../../src/imports/events-import.js';
 import { formatProblems } from '../../src/imports/problems.js';
 import { importRegister } from '../../src/imports/register-import.js';
 import { describeEachEngine } from '../support/databases.js';
 import { defaultRules } from '../support/rules.js';
+import { csvWriter } from './support.js';
 
 const TODAY = '2025-06-30';
 const HEADER = 'patient_ref,display_label,team,gp_practice,date_of_birth,drug,start_date,last_dose_change,stopped_on,responsible_org,responsible_staff';
 const ruleSet = defaultRules();
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-import-text-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-let fileNo = 0;
-function csv(lines: string[], name = `text-${++fileNo}.csv`): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
+const csv = csvWriter('text');
 
 describeEachEngine('imported text', (getDb) => {
   it('accepts a quoted line break in a free-text column, stored on one line, with later line numbers still right', async () => {

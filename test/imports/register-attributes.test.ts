@@ -8,14 +8,12 @@
  * (MHRA 2019): (140 − age) × weight × 1.23 for men or 1.04 for women ÷ creatinine µmol/L; for a
  * 75-year-old of 80 kg with creatinine 110, 65 × 80 × 1.23 ÷ 110 = 58.1 and 65 × 80 × 1.04 ÷ 110 = 49.2.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { count, eq, inArray } from 'drizzle-orm';
-import { afterAll, expect, it } from 'vitest';
+import { eq, inArray } from 'drizzle-orm';
+import { expect, it } from 'vitest';
 import { defaultWorkflowConfig } from '../../src/config/workflow.js';
 import type { Database } from '../../src/db/database.js';
-import { patients, prescriptions, responsibilities, teams } from '../../src/db/schema.js';
+import { patients, teams } from '../../src/db/schema.js';
 import { importEvents } from '../../src/imports/events-import.js';
 import { formatProblems } from '../../src/imports/problems.js';
 import { importRegister } from '../../src/imports/register-import.js';
@@ -24,27 +22,16 @@ import { resultsList } from '../../src/register/results-list.js';
 import { loadSnapshots } from '../../src/workflow/generate.js';
 import { describeEachEngine } from '../support/databases.js';
 import { defaultRules } from '../support/rules.js';
+import { csvWriter, tableCounts } from './support.js';
 
 const TODAY = '2026-11-22';
 const HEADER = 'patient_ref,display_label,team,gp_practice,date_of_birth,sex,flags,drug,start_date';
 const ruleSet = defaultRules();
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-attributes-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-let fileNo = 0;
-function csv(lines: string[]): string {
-  const file = path.join(dir, `register-${++fileNo}.csv`);
-  fs.writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
+const csv = csvWriter('register');
 
 const row = (ref: string, sex: string, flags: string, drug = 'clozapine', team = 'Attr Team') =>
   `${ref},Fictional,${team},Elm Surgery,1960-01-01,${sex},${flags},${drug},2024-01-01`;
 
-async function tableCounts(db: Database) {
-  const n = async (table: typeof teams | typeof patients | typeof prescriptions | typeof responsibilities) => (await db.select({ n: count() }).from(table))[0]!.n;
-  return { teams: await n(teams), patients: await n(patients), prescriptions: await n(prescriptions), responsibilities: await n(responsibilities) };
-}
 
 async function storedPatients(db: Database, refs: string[]) {
   const rows = await db.select().from(patients).where(inArray(patients.patientRef, refs));
@@ -169,9 +156,8 @@ describeEachEngine('register sex and flags', (getDb) => {
     // Born 1951-06-01: 75 on the sample date, 2026-11-20.
     const reg = (ref: string, sex: string) => `${ref},Fictional,CrCl Team,Elm Surgery,1951-06-01,${sex},,apixaban,2024-01-01`;
     expect((await importRegister(db, csv([HEADER, reg('CG-M', 'M'), reg('CG-F', 'F'), reg('CG-U', '')]), { ruleSet, today: TODAY })).ok).toBe(true);
-    const events = path.join(dir, 'events-crcl.csv');
-    fs.writeFileSync(events, ['patient_ref,test,outcome,value,unit,taken_on',
-      ...['CG-M', 'CG-F', 'CG-U'].flatMap((ref) => [`${ref},weight,result,80,kg,2026-11-01`, `${ref},creatinine,result,110,µmol/L,2026-11-20`])].join('\n'));
+    const events = csv(['patient_ref,test,outcome,value,unit,taken_on',
+      ...['CG-M', 'CG-F', 'CG-U'].flatMap((ref) => [`${ref},weight,result,80,kg,2026-11-01`, `${ref},creatinine,result,110,µmol/L,2026-11-20`])], 'events-crcl.csv');
     expect((await importEvents(db, events, { today: TODAY })).ok).toBe(true);
 
     const crcl = {

@@ -1,32 +1,19 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { asc, count, eq, inArray } from 'drizzle-orm';
-import { afterAll, expect, it } from 'vitest';
+import { asc, eq, inArray } from 'drizzle-orm';
+import { expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { patients, prescriptions, responsibilities, teams } from '../../src/db/schema.js';
 import { formatProblems } from '../../src/imports/problems.js';
 import { importRegister } from '../../src/imports/register-import.js';
 import { describeEachEngine } from '../support/databases.js';
 import { defaultRules } from '../support/rules.js';
+import { csvWriter, tableCounts } from './support.js';
 
 const TODAY = '2025-06-30';
 const HEADER = 'patient_ref,display_label,team,gp_practice,date_of_birth,drug,start_date,last_dose_change,stopped_on,responsible_org,responsible_staff';
 const ruleSet = defaultRules();
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-register-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const csv = csvWriter('register');
 
-let fileNo = 0;
-function csv(lines: string[]): string {
-  const file = path.join(dir, `register-${++fileNo}.csv`);
-  fs.writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
-
-async function tableCounts(db: Database) {
-  const n = async (table: typeof teams | typeof patients | typeof prescriptions | typeof responsibilities) => (await db.select({ n: count() }).from(table))[0]!.n;
-  return { teams: await n(teams), patients: await n(patients), prescriptions: await n(prescriptions), responsibilities: await n(responsibilities) };
-}
 
 async function stored(db: Database, refs: string[]) {
   const ps = await db.select().from(patients).where(inArray(patients.patientRef, refs)).orderBy(asc(patients.patientRef));
