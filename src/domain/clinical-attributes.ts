@@ -101,3 +101,13 @@ export interface PatientAttributes {
 }
 
 export const NO_ATTRIBUTES: PatientAttributes = Object.freeze({ sex: null, flags: Object.freeze({}) });
+
+/** The flags in words for a patient card ("" for none): why a different range or review applies. */
+export function describeClinicalFlags(flags: ClinicalFlags | null | undefined): string {
+  if (!flags) return '';
+  const parts: string[] = [];
+  if (flags.ben) parts.push('benign ethnic neutropenia (clozapine BEN ranges)');
+  if (flags.inrTarget !== undefined) parts.push(`INR target ${flags.inrTarget.toFixed(1)} (range ${(flags.inrTarget - 0.5).toFixed(1)}–${(flags.inrTarget + 0.5).toFixed(1)})`);
+  if (flags.pregnancyPossible) parts.push('could become pregnant (valproate Pregnancy Prevention Programme)');
+  return parts.join('; ');
+}

@@ -3,6 +3,7 @@
  * Pseudonymous reference and display label only; never a date of birth.
  */
 import type { ActionRecord } from '../domain/actions/records.js';
+import { describeClinicalFlags } from '../domain/clinical-attributes.js';
 import type { IsoDate } from '../domain/dates.js';
 import type { DueItem } from '../domain/due.js';
 import type { PatientState } from '../domain/register.js';
@@ -27,8 +28,13 @@ export function patientView(patient: PatientHeader, state: PatientState | null, 
   const medicines = (state?.prescriptions ?? []).filter((p) => p.stoppedOn === null || p.stoppedOn > asOf)
     .map((p) => `${p.drug} since ${p.startDate}`).join(', ') || 'none active';
   const title = `Patient ${patientLabel(patient.patientRef, patient.displayLabel)}`;
+  const flags = describeClinicalFlags(state?.flags);
   const blocks: ViewBlock[] = [
-    { kind: 'fields', fields: [{ label: 'Team', value: patient.teamName }, { label: 'GP practice', value: patient.gpPractice }, { label: 'Medicines', value: medicines }] },
+    { kind: 'fields', fields: [
+      { label: 'Team', value: patient.teamName }, { label: 'GP practice', value: patient.gpPractice }, { label: 'Medicines', value: medicines },
+      // The register's flags change which ranges and reviews apply, so the card says which are set.
+      ...(flags ? [{ label: 'Clinical flags', value: flags }] : []),
+    ] },
     { kind: 'text', text: due.length ? 'Tests due or overdue:' : 'No tests due or overdue.', emphasis: 'strong' },
   ];
   if (due.length) blocks.push({ kind: 'list', items: due.map((d) => ({ text: describeDueItem(d) })) });
