@@ -1,27 +1,41 @@
 /**
  * Benchmarks one database engine in its own process (so memory figures belong to that engine):
- * imports the synthetic register and events, computes due lists, and times a bare count(*) over
- * the events table as the floor. Prints one `RESULT {json}` line for bench/run.ts.
+ * imports the synthetic register and events, computes due lists, and times two floors: a bare
+ * count(*) over the events table, and the register-state reads the all-teams due list issues,
+ * replayed without building anything (bench/state-floor.ts). Prints one `RESULT {json}` line for
+ * bench/run.ts, with the peak memory of each phase (import, due lists, sync) as well as overall.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { openDatabase, rowsOf } from '../src/db/client.js';
-import { computeDue } from '../src/domain/due.js';
 import { loadRuleSet } from '../src/rules/load.js';
 import { importEvents } from '../src/imports/events-import.js';
 import { importRegister } from '../src/imports/register-import.js';
 import { dueList, findTeamId } from '../src/register/due-list.js';
 import { defaultWorkflowConfig } from '../src/config/workflow.js';
 import { syncActions } from '../src/workflow/sync.js';
-import { loadPatientStates } from '../src/register/register-state.js';
+import { readStates, recordStateReads, type StateReads } from './state-floor.js';
 
 const [engine, dataDir, today] = process.argv.slice(2) as ['pglite' | 'postgres', string, string];
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://closedloop:closedloop@127.0.0.1:5432/closedloop_test';
 
 let peakRss = process.memoryUsage().rss;
-const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
+/** Peak RSS of the phase under way, and of each phase done (MB). */
+let phasePeak = peakRss;
+const phasePeaks: Record<string, number> = {};
+const sampleRss = () => {
+  const rss = process.memoryUsage().rss;
+  peakRss = Math.max(peakRss, rss);
+  phasePeak = Math.max(phasePeak, rss);
+};
+const sampler = setInterval(sampleRss, 50);
+function endPhase(name: string) {
+  sampleRss();
+  phasePeaks[name] = Math.round(phasePeak / 1048576);
+  phasePeak = process.memoryUsage().rss;
+}
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();
@@ -29,8 +43,8 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [value, performance.now() - started];
 }
 
-async function repeat(times: number, fn: () => Promise<unknown>): Promise<{ median: number; min: number; max: number }> {
-  await fn(); // warm-up: plans cached, pages in memory
+async function repeat(times: number, fn: () => Promise<unknown>, warmUp: () => Promise<unknown> = fn): Promise<{ median: number; min: number; max: number }> {
+  await warmUp(); // plans cached, pages in memory
   const runs: number[] = [];
   for (let i = 0; i < times; i++) runs.push((await timed(fn))[1]);
   runs.sort((a, b) => a - b);
@@ -71,25 +85,46 @@ async function main() {
     const eventRows = Number(rowsOf<{ n: string | number }>(await db.execute(sql`SELECT count(*) AS n FROM monitoring_events`))[0]?.n);
     const registerRows = Number(rowsOf<{ n: string | number }>(await db.execute(sql`SELECT count(*) AS n FROM prescriptions`))[0]?.n);
 
+    endPhase('import');
+
     const team = await findTeamId(db, 'Team 01');
     if (!team.ok) throw new Error(team.message);
-    const requirements = computeDue(await loadPatientStates(db, { asOf: today }, ruleSet), ruleSet, today).length;
+    // Every requirement (all statuses), counted team by team as `closedloop due --team … --status
+    // all` computes them. Not the whole register in one load: no product path does that, and the
+    // ~240 MB it holds at once (every patient's state and 457,000 items) let V8 set its next
+    // full-collection limit near 1 GB, which the all-teams lists below then filled with garbage,
+    // so the peak-memory line measured when a collection happened to run, not the due lists.
+    let requirements = 0;
+    const teamNames = rowsOf<{ name: string }>(await db.execute(sql`SELECT name FROM teams ORDER BY name`)).map((t) => t.name);
+    for (const name of teamNames) {
+      const items = await dueList(db, ruleSet, { team: name, asOf: today, status: 'all' });
+      if (!items.ok) throw new Error(items.message);
+      requirements += items.value.length;
+    }
     const oneTeam = await repeat(7, () => dueList(db, ruleSet, { team: 'Team 01', asOf: today, status: 'due' }));
-    const allTeams = await repeat(3, () => dueList(db, ruleSet, { asOf: today, status: 'due' }));
+    // The all-teams list's warm-up also records its register-state SELECTs for the state-read floor.
+    let stateReads: StateReads | undefined;
+    const allTeamsList = (on: typeof db) => dueList(on, ruleSet, { asOf: today, status: 'due' });
+    const allTeams = await repeat(3, () => allTeamsList(db), async () => { stateReads = await recordStateReads(db, allTeamsList); });
     const floor = await repeat(7, () => db.execute(sql`SELECT count(*) FROM monitoring_events`));
+    let stateRows = 0;
+    const stateFloor = await repeat(7, async () => { stateRows = await readStates(db, stateReads!); });
     const overdue = await dueList(db, ruleSet, { asOf: today, status: 'overdue' });
+    endPhase('dueLists');
     // The scheduler's daily job over the whole organisation: the first run raises every action
     // (with its audit event), a repeat checks everything and changes nothing.
     const actor = { id: null, name: 'closedloop', identity: 'system', via: 'cli' as const, channel: null, correlationId: 'bench-sync' };
     const sync = () => syncActions(db, ruleSet, { asOf: today, now: new Date(), actor, config: defaultWorkflowConfig });
     const [firstSync, firstSyncMs] = await timed(sync);
     const [, repeatSyncMs] = await timed(sync);
+    endPhase('sync');
 
     clearInterval(sampler);
     const result = {
       engine, openMs, registerRows, registerMs, eventRows, eventsMs, requirements,
       overdue: overdue.ok ? overdue.value.length : -1,
-      oneTeam, allTeams, floor, peakRssMb: Math.round(peakRss / 1048576),
+      oneTeam, allTeams, floor, stateFloor, stateRows, stateQueries: stateReads!.queries.length,
+      peakRssMb: Math.round(peakRss / 1048576), phasePeakRssMb: phasePeaks,
       syncCreated: firstSync.createdTotal, firstSyncMs, repeatSyncMs,
     };
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
