@@ -31,7 +31,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closedloop-import-memory-'));
 const reporter = path.join(dir, 'report-max-rss.mjs');
 fs.writeFileSync(reporter, "process.on('exit', () => process.stderr.write(`MAXRSS_KB ${process.resourceUsage().maxRSS}\\n`));\n");
 
-interface Run { peakMb: number; seconds: number; status: number | null; summary: string }
+interface Run { peakMb: number; seconds: number; status: number | null; summary: string; phases: string }
 
 /** Runs the built CLI with the reporter preloaded; returns its peak RSS and the lines it printed. */
 function cli(args: string[], env: Record<string, string>): Run {
@@ -40,7 +40,11 @@ function cli(args: string[], env: Record<string, string>): Run {
     { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
   const kb = Number(/MAXRSS_KB (\d+)/.exec(child.stderr)?.[1] ?? NaN);
   const summary = child.stdout.split('\n').filter((l) => /rows;|Actions as of/.test(l)).map((l) => l.replace(/^.*?: /, '').slice(0, 150)).join('\n    ');
-  return { peakMb: Math.round(kb / 1024), seconds: (performance.now() - started) / 1000, status: child.status, summary };
+  // The import's and the sync's own times, as the CLI reports them (the summaries above are cut short).
+  const importSeconds = /rows;.* in ([\d.]+) s\./.exec(child.stdout)?.[1];
+  const syncSeconds = /Actions as of .* checked in ([\d.]+) s\./.exec(child.stdout)?.[1];
+  const phases = importSeconds && syncSeconds ? `import ${importSeconds} s, sync ${syncSeconds} s` : '';
+  return { peakMb: Math.round(kb / 1024), seconds: (performance.now() - started) / 1000, status: child.status, summary, phases };
 }
 
 try {
@@ -75,6 +79,7 @@ try {
   for (const [label, run] of rows) {
     const measure = label.startsWith('first open') ? label : `import register + its sync, ${label}`;
     console.log(`${measure.padEnd(48)}${`${run.peakMb} MB`.padEnd(12)}${`${run.seconds.toFixed(0)} s`.padEnd(10)}≤ ${TARGET_MB} MB: ${run.status === 0 ? verdict(run.peakMb <= TARGET_MB) : `FAILED (exit ${run.status})`}`);
+    if (run.phases) console.log(`    ${run.phases}`);
     if (run.summary) console.log(`    ${run.summary}`);
   }
 } finally {

@@ -10,9 +10,14 @@
  * large import leaves it mostly dead tuples. Vacuuming it here keeps due lists fast straight after
  * the import instead of whenever autovacuum gets round to it, and stops autovacuum starting in
  * the middle of the next due list.
+ *
+ * JavaScript heap: a bulk import leaves V8's heap limit set by its plan, so the sync that follows
+ * would grow the heap to several times what it holds before V8 collects (collect-garbage.ts).
+ * Callers drop the checked file's plan before calling this, so the collection here frees it.
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
+import { collectGarbage } from './collect-garbage.js';
 
 /** Imports writing fewer rows than this leave housekeeping to autovacuum. */
 export const BULK_LOAD_ROWS = 10_000;
@@ -21,4 +26,5 @@ export async function afterBulkLoad(db: Database, rowsWritten: number, threshold
   if (rowsWritten < threshold) return;
   await db.execute(sql`VACUUM (ANALYZE) patient_state`);
   await db.execute(sql`ANALYZE`);
+  collectGarbage();
 }

@@ -97,7 +97,8 @@ export async function checkRegister(filePath: string, options: RegisterImportOpt
   const opened = await openCsv(filePath, label, COLUMNS);
   if (!opened.ok) return { result: opened, patients };
 
-  const validate = rowValidator(options.ruleSet, today, patients);
+  const held = heldText();
+  const validate = rowValidator(options.ruleSet, today, patients, held);
   const plan: RegisterPlan = { patients: new Map(), prescriptions: new Map(), responsibilities: new Map() };
   const problems = new ProblemList(maxProblems);
   let rows = 0;
@@ -105,7 +106,7 @@ export async function checkRegister(filePath: string, options: RegisterImportOpt
     for (const record of chunk) {
       rows += 1;
       const row = validate(record, opened.csv.columns, opened.csv.width, problems);
-      if (row !== null) addToPlan(plan, row, problems);
+      if (row !== null) addToPlan(plan, row, problems, held);
       if (rows % 50_000 === 0) progress(rows, undefined, 'validating');
     }
   }
@@ -134,11 +135,19 @@ export function registerRowsWritten(summary: Omit<RegisterImportSummary, 'kind' 
 }
 
 export async function importRegister(db: Database, filePath: string, options: RegisterImportOptions): Promise<ImportResult<RegisterImportSummary>> {
+  const written = await checkAndWrite(db, filePath, options);
+  if (!written.ok) return written;
+  // The plan is unreachable here, so afterBulkLoad's garbage collection frees it before the sync.
+  await afterBulkLoad(db, registerRowsWritten(written.summary), options.analyzeAfterRows);
+  return { ok: true, summary: { kind: 'register', ...written.summary } };
+}
+
+/** Checks the file and writes it in one transaction; the plan lives only as long as this call. */
+async function checkAndWrite(db: Database, filePath: string, options: RegisterImportOptions):
+  Promise<{ ok: true; summary: Omit<RegisterImportSummary, 'kind'> } | ImportFailure> {
   const { result } = await checkRegister(filePath, options);
   if (!result.ok) return result;
-  const summary = await db.transaction((tx) => writeCheckedRegister(tx, result.checked, options.onProgress));
-  await afterBulkLoad(db, registerRowsWritten(summary), options.analyzeAfterRows);
-  return { ok: true, summary: { kind: 'register', ...summary } };
+  return { ok: true, summary: await db.transaction((tx) => writeCheckedRegister(tx, result.checked, options.onProgress)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,7 +155,7 @@ export async function importRegister(db: Database, filePath: string, options: Re
 
 type Row = PatientPlan & Omit<PrescriptionPlan, 'ref' | 'line'> & { responsibilities: Omit<ResponsibilityPlan, 'line' | 'ref' | 'drug'>[] };
 
-function rowValidator(ruleSet: RuleSet, today: string, named: Map<string, string | null>) {
+function rowValidator(ruleSet: RuleSet, today: string, named: Map<string, string | null>, held: HeldText) {
   const index = buildDrugIndex(ruleSet);
   const testsOfRule = new Map(ruleSet.rules.map((r) => [r.id, r.tests.map((t) => t.test as TestKey)]));
   return (record: CsvRecord, col: ColumnIndex<Column>, width: number, problems: ProblemList): Row | null => {
@@ -179,7 +188,7 @@ function rowValidator(ruleSet: RuleSet, today: string, named: Map<string, string
     // One definition of a patient reference, shared with chat (src/domain/patient-ref.ts).
     const refProblem = patientRefCellProblem(cell('patient_ref'));
     if (refProblem !== null) problems.add(line, 'patient_ref', refProblem);
-    const ref = refProblem === null ? cell('patient_ref') : null;
+    const ref = refProblem === null ? held.own(cell('patient_ref')) : null;
     const displayLabel = text('display_label', true);
     const team = text('team', true);
     const gpPractice = text('gp_practice', true);
@@ -227,13 +236,15 @@ function dateProblem(value: string): string | null {
 }
 
 /** Adds a valid row, or reports where it contradicts an earlier row about the same thing. */
-function addToPlan(plan: RegisterPlan, row: Row, problems: ProblemList): void {
-  const { line, ref } = row;
-  const patient = plan.patients.get(ref);
+function addToPlan(plan: RegisterPlan, row: Row, problems: ProblemList, held: HeldText): void {
+  const { line } = row;
+  const patient = plan.patients.get(row.ref);
+  // The patient's first row's reference, so that all of a patient's plans share one string.
+  const ref = patient?.ref ?? row.ref;
   if (patient === undefined) {
     plan.patients.set(ref, {
-      line, ref, display_label: row.display_label, team: row.team, gp_practice: row.gp_practice, date_of_birth: row.date_of_birth,
-      sex: row.sex, flags: row.flags,
+      line, ref, display_label: held.own(row.display_label), team: held.shared(row.team), gp_practice: held.shared(row.gp_practice),
+      date_of_birth: held.sharedOrNull(row.date_of_birth), sex: row.sex, flags: row.flags,
     });
   } else {
     for (const c of patientColumnsDiffering(patient, row)) {
@@ -242,22 +253,65 @@ function addToPlan(plan: RegisterPlan, row: Row, problems: ProblemList): void {
     }
   }
 
-  const rxKey = `${ref}\u0000${row.drug}\u0000${row.startDate}`;
+  const rxKey = naturalKey(ref, row.drug, row.startDate);
   const rx = plan.prescriptions.get(rxKey);
   if (rx === undefined) {
-    plan.prescriptions.set(rxKey, { line, ref, drug: row.drug, startDate: row.startDate, lastDoseChange: row.lastDoseChange, stoppedOn: row.stoppedOn });
+    plan.prescriptions.set(rxKey, {
+      line, ref, drug: row.drug, startDate: held.shared(row.startDate), lastDoseChange: held.sharedOrNull(row.lastDoseChange),
+      stoppedOn: held.sharedOrNull(row.stoppedOn),
+    });
   } else {
     if (rx.lastDoseChange !== row.lastDoseChange) problems.add(line, 'last_dose_change', `differs from line ${rx.line}, which has the same patient, drug (${row.drug}) and start_date`);
     if (rx.stoppedOn !== row.stoppedOn) problems.add(line, 'stopped_on', `differs from line ${rx.line}, which has the same patient, drug (${row.drug}) and start_date`);
   }
 
   for (const r of row.responsibilities) {
-    const key = `${ref}\u0000${row.drug}\u0000${r.test}`;
-    const held = plan.responsibilities.get(key);
-    if (held === undefined) plan.responsibilities.set(key, { line, ref, drug: row.drug, ...r });
-    else if (held.orgType !== r.orgType || held.orgName !== r.orgName) problems.add(line, 'responsible_org', `for ${r.test} differs from line ${held.line} (same patient and drug ${row.drug})`);
-    else if (held.staff !== r.staff) problems.add(line, 'responsible_staff', `for ${r.test} differs from line ${held.line} (same patient and drug ${row.drug})`);
+    const key = naturalKey(ref, row.drug, r.test);
+    const had = plan.responsibilities.get(key);
+    if (had === undefined) {
+      // Spelt out, not spread: a spread object keeps its properties outside the object, 40 bytes more each.
+      plan.responsibilities.set(key, {
+        line, ref, drug: row.drug, test: held.shared(r.test), orgType: held.shared(r.orgType), orgName: held.sharedOrNull(r.orgName), staff: held.sharedOrNull(r.staff),
+      });
+    } else if (had.orgType !== r.orgType || had.orgName !== r.orgName) problems.add(line, 'responsible_org', `for ${r.test} differs from line ${had.line} (same patient and drug ${row.drug})`);
+    else if (had.staff !== r.staff) problems.add(line, 'responsible_staff', `for ${r.test} differs from line ${had.line} (same patient and drug ${row.drug})`);
   }
+}
+
+/** A plan key: one flat string, where a template literal would leave a chain of three ConsStrings (~100 bytes more). */
+const naturalKey = (...parts: string[]) => parts.join('\u0000');
+
+/** V8 makes a substring of this many characters or more a slice of its parent; shorter ones are copies. */
+const SLICE_MIN_LENGTH = 13;
+
+interface HeldText {
+  /** A value of one patient (reference, label), copied out of the file's text. */
+  own(value: string): string;
+  /** A value repeated down its column (team, practice, date, org): one copy per distinct value. */
+  shared<T extends string>(value: T): T;
+  sharedOrNull<T extends string>(value: T | null): T | null;
+}
+
+/**
+ * The strings the plan keeps until the write commits (issue 11: import memory). A cell is a slice
+ * of the chunk of the file it was read from, and V8 keeps the whole chunk alive for as long as a
+ * slice of it is, so held labels kept the entire file in memory (21 MB for 200,000 rows). And V8
+ * lets the heap grow to up to four times what was live at its last full collection, which during
+ * an import is the plan: each MB held here cost up to four at the import's peak. JSON's round trip
+ * copies any string exactly; the pool lasts only as long as the validating pass.
+ */
+function heldText(): HeldText {
+  const pool = new Map<string, string>();
+  const own = (value: string) => (value.length < SLICE_MIN_LENGTH ? value : JSON.parse(JSON.stringify(value)) as string);
+  const shared = <T extends string>(value: T): T => {
+    let copy = pool.get(value);
+    if (copy === undefined) {
+      copy = own(value);
+      pool.set(copy, copy);
+    }
+    return copy as T;
+  };
+  return { own, shared, sharedOrNull: (value) => (value === null ? null : shared(value)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,8 +349,8 @@ async function writePlan(tx: Transaction, plan: RegisterPlan, batchSize: number,
   const storedRx = new Map(rowsOf<{ id: string; patient_id: string; drug: string; start_date: string; last_dose_change: string | null; stopped_on: string | null }>(
     await tx.execute(sql`SELECT id::text AS id, patient_id::text AS patient_id, drug, start_date::text AS start_date,
         last_dose_change::text AS last_dose_change, stopped_on::text AS stopped_on
-      FROM prescriptions WHERE patient_id = ANY(${ids}::uuid[])`)).map((s) => [`${s.patient_id}\u0000${s.drug}\u0000${s.start_date}`, s]));
-  const prescriptions = await upsert(plan.prescriptions.values(), storedRx, (x) => `${pid(x)}\u0000${x.drug}\u0000${x.startDate}`,
+      FROM prescriptions WHERE patient_id = ANY(${ids}::uuid[])`)).map((s) => [naturalKey(s.patient_id, s.drug, s.start_date), s]));
+  const prescriptions = await upsert(plan.prescriptions.values(), storedRx, (x) => naturalKey(pid(x), x.drug, x.startDate),
     (s, x) => s.last_dose_change !== x.lastDoseChange || s.stopped_on !== x.stoppedOn,
     batches,
     (b) => tx.execute(sql`
@@ -312,8 +366,8 @@ async function writePlan(tx: Transaction, plan: RegisterPlan, batchSize: number,
   // Responsibilities by (patient, drug, test).
   const storedResp = new Map(rowsOf<{ id: string; patient_id: string; drug: string; test: string; org_type: string; org_name: string | null; staff: string | null }>(
     await tx.execute(sql`SELECT id::text AS id, patient_id::text AS patient_id, drug, test, org_type, org_name, staff
-      FROM responsibilities WHERE patient_id = ANY(${ids}::uuid[])`)).map((s) => [`${s.patient_id}\u0000${s.drug}\u0000${s.test}`, s]));
-  const responsibilities = await upsert(plan.responsibilities.values(), storedResp, (x) => `${pid(x)}\u0000${x.drug}\u0000${x.test}`,
+      FROM responsibilities WHERE patient_id = ANY(${ids}::uuid[])`)).map((s) => [naturalKey(s.patient_id, s.drug, s.test), s]));
+  const responsibilities = await upsert(plan.responsibilities.values(), storedResp, (x) => naturalKey(pid(x), x.drug, x.test),
     (s, x) => s.org_type !== x.orgType || s.org_name !== x.orgName || s.staff !== x.staff,
     batches,
     (b) => tx.execute(sql`
@@ -329,12 +383,19 @@ async function writePlan(tx: Transaction, plan: RegisterPlan, batchSize: number,
   // A filled-in responsibility cell is the whole truth for that patient and drug: assignments it no
   // longer names are removed, or a reassigned test would still show its old holder. A blank cell
   // states nothing and leaves what is stored.
-  const stated = new Set([...plan.responsibilities.values()].map((x) => `${pid(x)}\u0000${x.drug}`));
-  const wanted = new Set([...plan.responsibilities.values()].map((x) => `${pid(x)}\u0000${x.drug}\u0000${x.test}`));
-  const stale = [...storedResp.values()].filter((s) => stated.has(`${s.patient_id}\u0000${s.drug}`) && !wanted.has(`${s.patient_id}\u0000${s.drug}\u0000${s.test}`));
+  // With nothing stored nothing is stale: a first import does not build two sets of every planned row.
+  const stale = storedResp.size === 0 ? [] : staleResponsibilities([...plan.responsibilities.values()], storedResp.values(), pid);
   if (stale.length > 0) {
     await batches(stale, (b) => tx.execute(sql`DELETE FROM responsibilities WHERE id = ANY(${p(b.map((s) => s.id))}::uuid[])`));
   }
 
   return { teamsCreated: createdTeams.length, patients, prescriptions, responsibilities: { ...responsibilities, removed: stale.length } };
+}
+
+/** Stored assignments of a patient and drug whose filled-in cell no longer names their test. */
+function staleResponsibilities<S extends { patient_id: string; drug: string; test: string }>(planned: ResponsibilityPlan[], stored: Iterable<S>,
+  pid: (x: { ref: string }) => string): S[] {
+  const stated = new Set(planned.map((x) => naturalKey(pid(x), x.drug)));
+  const wanted = new Set(planned.map((x) => naturalKey(pid(x), x.drug, x.test)));
+  return [...stored].filter((s) => stated.has(naturalKey(s.patient_id, s.drug)) && !wanted.has(naturalKey(s.patient_id, s.drug, s.test)));
 }

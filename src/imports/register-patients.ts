@@ -88,7 +88,6 @@ type StoredPatient = {
   id: string; patient_ref: string; display_label: string; team_id: string; gp_practice: string; date_of_birth: string | null;
   sex: unknown; clinical_flags: unknown;
 };
-type Resolved = Omit<PatientPlan, 'sex' | 'flags'> & { sex: Sex | null; flags: ClinicalFlags };
 
 /**
  * Upserts the planned patients by patient_ref; returns the counts and every planned patient's id.
@@ -103,20 +102,23 @@ export async function writePatients(tx: Transaction, planned: Iterable<PatientPl
       gp_practice, date_of_birth::text AS date_of_birth, sex, clinical_flags
     FROM patients WHERE patient_ref = ANY(${p(refs)}::text[])`)).map((s) => [s.patient_ref, s]));
   const ids = new Map([...stored.values()].map((s) => [s.patient_ref, s.id]));
-  // A column the file leaves out keeps the stored value (nothing for a new patient).
-  const resolved: Resolved[] = [...planned].map((x) => {
+  // A column the file leaves out keeps the stored value (nothing for a new patient). Resolved as
+  // each batch is compared and written, not into a copy of every planned patient (issue 11).
+  const sexOf = (x: PatientPlan): Sex | null => {
+    if (x.sex !== undefined) return x.sex;
     const s = stored.get(x.ref);
-    return {
-      ...x,
-      sex: x.sex !== undefined ? x.sex : s ? sexFromColumn(s.sex) : null,
-      flags: x.flags ?? (s ? flagsFromColumn(s.clinical_flags) : {}),
-    };
-  });
-  const team = (x: Resolved) => teamIdOf(x.team);
-  const flagsJson = (b: Resolved[]) => p(b.map((x) => JSON.stringify(x.flags)));
-  const counts = await upsert(resolved, stored, (x) => x.ref,
+    return s ? sexFromColumn(s.sex) : null;
+  };
+  const flagsOf = (x: PatientPlan): ClinicalFlags => {
+    if (x.flags !== undefined) return x.flags;
+    const s = stored.get(x.ref);
+    return s ? flagsFromColumn(s.clinical_flags) : {};
+  };
+  const team = (x: PatientPlan) => teamIdOf(x.team);
+  const flagsJson = (b: PatientPlan[]) => p(b.map((x) => JSON.stringify(flagsOf(x))));
+  const counts = await upsert(planned, stored, (x) => x.ref,
     (s, x) => s.display_label !== x.display_label || s.team_id !== team(x) || s.gp_practice !== x.gp_practice || s.date_of_birth !== x.date_of_birth
-      || sexFromColumn(s.sex) !== x.sex || formatClinicalFlags(flagsFromColumn(s.clinical_flags)) !== formatClinicalFlags(x.flags),
+      || sexFromColumn(s.sex) !== sexOf(x) || formatClinicalFlags(flagsFromColumn(s.clinical_flags)) !== formatClinicalFlags(flagsOf(x)),
     batches,
     async (b) => {
       const inserted = rowsOf<{ id: string; patient_ref: string }>(await tx.execute(sql`
@@ -124,7 +126,7 @@ export async function writePatients(tx: Transaction, planned: Iterable<PatientPl
         SELECT u.ref, u.label, u.team_id, u.gp, u.dob::date, u.sex, u.flags::jsonb
         FROM unnest(${p(b.map((x) => x.ref))}::text[], ${p(b.map((x) => x.display_label))}::text[], ${p(b.map(team))}::uuid[],
                     ${p(b.map((x) => x.gp_practice))}::text[], ${p(b.map((x) => x.date_of_birth))}::text[],
-                    ${p(b.map((x) => x.sex))}::text[], ${flagsJson(b)}::text[]) AS u(ref, label, team_id, gp, dob, sex, flags)
+                    ${p(b.map(sexOf))}::text[], ${flagsJson(b)}::text[]) AS u(ref, label, team_id, gp, dob, sex, flags)
         RETURNING id::text AS id, patient_ref`));
       for (const r of inserted) ids.set(r.patient_ref, r.id);
     },
@@ -133,7 +135,7 @@ export async function writePatients(tx: Transaction, planned: Iterable<PatientPl
         sex = u.sex, clinical_flags = u.flags::jsonb, updated_at = now()
       FROM unnest(${p(b.map((x) => x.id))}::uuid[], ${p(b.map((x) => x.display_label))}::text[], ${p(b.map(team))}::uuid[],
                   ${p(b.map((x) => x.gp_practice))}::text[], ${p(b.map((x) => x.date_of_birth))}::text[],
-                  ${p(b.map((x) => x.sex))}::text[], ${flagsJson(b)}::text[]) AS u(id, label, team_id, gp, dob, sex, flags)
+                  ${p(b.map(sexOf))}::text[], ${flagsJson(b)}::text[]) AS u(id, label, team_id, gp, dob, sex, flags)
       WHERE t.id = u.id`));
   return { counts, ids };
 }

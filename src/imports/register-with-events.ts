@@ -46,6 +46,17 @@ export type RegisterWithEventsResult =
 
 export async function importRegisterWithEvents(db: Database, registerPath: string, eventsPath: string, options: RegisterWithEventsOptions):
   Promise<RegisterWithEventsResult> {
+  const written = await checkAndWrite(db, registerPath, eventsPath, options);
+  if (!written.ok) return written;
+  // The checked files are unreachable here, so afterBulkLoad's garbage collection frees the
+  // register's plan before the sync (collect-garbage.ts).
+  await afterBulkLoad(db, registerRowsWritten(written.register) + written.events.inserted, options.analyzeAfterRows);
+  return written;
+}
+
+/** Checks both files and writes them in one transaction; the checked files live only as long as this call. */
+async function checkAndWrite(db: Database, registerPath: string, eventsPath: string, options: RegisterWithEventsOptions):
+  Promise<RegisterWithEventsResult> {
   const common = { today: options.today, batchSize: options.batchSize, maxProblems: options.maxProblems };
   const registerLabel = path.basename(registerPath);
   const eventsLabel = path.basename(eventsPath);
@@ -73,7 +84,6 @@ export async function importRegisterWithEvents(db: Database, registerPath: strin
       const inserted = await writeCheckedEvents(tx, checkedEvents);
       return { registerSummary, inserted };
     });
-    await afterBulkLoad(db, registerRowsWritten(written.registerSummary) + written.inserted, options.analyzeAfterRows);
     const { rows } = checkedEvents;
     return {
       ok: true,

@@ -84,8 +84,18 @@ export async function scopedPatients(db: Database, patientIds?: string[], teamId
   const rows = rowsOf<Row>(await db.execute(sql`SELECT p.id::text AS id, p.patient_ref, p.team_id::text AS team_id, t.time_zone,
       ${TEAM_ESCALATES} AS escalate
     FROM patients p JOIN teams t ON t.id = p.team_id ${where} ORDER BY p.id`));
+  // A whole-register sync holds every patient in scope for its whole run, and V8 lets the heap grow
+  // to a multiple of what is held: each team's id and time zone are kept once, not once per
+  // patient (issue 11: 14 MB less for 169,000 patients in 40 teams).
+  const perTeam = new Map<string, string>();
+  const once = (value: string) => {
+    const held = perTeam.get(value);
+    if (held !== undefined) return held;
+    perTeam.set(value, value);
+    return value;
+  };
   return rows.map((r) => ({
-    id: r.id as string, patientRef: r.patient_ref as string, teamId: r.team_id as string, timeZone: r.time_zone as string,
+    id: r.id as string, patientRef: r.patient_ref as string, teamId: once(r.team_id as string), timeZone: once(r.time_zone as string),
     escalate: r.escalate === true,
   }));
 }

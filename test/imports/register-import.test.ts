@@ -95,6 +95,39 @@ describeEachEngine('importRegister', (getDb) => {
     expect(await stored(db, ['R-SAME'])).toEqual(before);
   });
 
+
+  it('stores long and repeated values exactly as written (the plan holds copies of them, shared between rows)', async () => {
+    const db = getDb();
+    // 13 characters or more, so each cell starts as a slice of the file's text; quotes, a
+    // backslash and non-ASCII letters, which the copy must keep; the same practice, team, dates
+    // and org on several rows and patients, which the plan shares.
+    const label = 'O\'Brien, "Séan" \\ Ward 7 ✓';
+    const rows = [
+      `R-LONG-REFERENCE-1,"${label.replace(/"/g, '""')}",Community Mental Health Team Ω,Riverside Medical Practice,1961-12-31,lithium,2021-04-01,2024-02-29,,hospital_clinic:Lithium clinic — North,lithium_level=clinic.nurse@example.nhs.uk`,
+      'R-LONG-REFERENCE-1,"' + label.replace(/"/g, '""') + '",Community Mental Health Team Ω,Riverside Medical Practice,1961-12-31,methotrexate,2021-04-01,,,hospital_clinic:Lithium clinic — North,',
+      'R-LONG-REFERENCE-2,Another long display label,Community Mental Health Team Ω,Riverside Medical Practice,1961-12-31,lithium,2021-04-01,2024-02-29,,hospital_clinic:Lithium clinic — North,',
+    ];
+    const file = csv([HEADER, ...rows]);
+    const first = await importRegister(db, file, { ruleSet, today: TODAY, analyzeAfterRows: 1 });
+    expect(first.ok && first.summary.patients).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
+    const s = await stored(db, ['R-LONG-REFERENCE-1', 'R-LONG-REFERENCE-2']);
+    expect(s.patients.map((p) => [p.patientRef, p.displayLabel, p.gpPractice, p.dateOfBirth])).toEqual([
+      ['R-LONG-REFERENCE-1', label, 'Riverside Medical Practice', '1961-12-31'],
+      ['R-LONG-REFERENCE-2', 'Another long display label', 'Riverside Medical Practice', '1961-12-31'],
+    ]);
+    expect(s.responsibilities.filter((r) => r.ref === 'R-LONG-REFERENCE-1' && r.drug === 'lithium').map((r) => [r.test, r.orgType, r.orgName, r.staff])).toEqual([
+      ['*', 'hospital_clinic', 'Lithium clinic — North', null],
+      ['lithium_level', 'hospital_clinic', 'Lithium clinic — North', 'clinic.nurse@example.nhs.uk'],
+    ]);
+    // Compared with what is stored, the copies are equal: nothing is rewritten.
+    const again = await importRegister(db, file, { ruleSet, today: TODAY, analyzeAfterRows: 1 });
+    expect(again.ok && again.summary).toMatchObject({
+      patients: { inserted: 0, updated: 0, unchanged: 2 },
+      prescriptions: { inserted: 0, updated: 0, unchanged: 3 },
+      responsibilities: { inserted: 0, updated: 0, removed: 0 },
+    });
+    expect(await stored(db, ['R-LONG-REFERENCE-1', 'R-LONG-REFERENCE-2'])).toEqual(s);
+  });
   it('updates what changed and leaves alone rows the file does not mention', async () => {
     const db = getDb();
     const first = csv([
