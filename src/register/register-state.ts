@@ -45,15 +45,18 @@ export function analytesReadByModifiers(ruleSet: RuleSet): AnalytesRead {
   const crclDrugs = new Set<string>();
   for (const rule of ruleSet.rules) {
     const readCrcl = () => { for (const d of rule.drugs) crclDrugs.add(d.key); };
+    const readBy = (holder: Parameters<typeof conditionsOf>[0]) => {
+      for (const c of conditionsOf(holder)) {
+        if (c.kind === 'latest_value' || c.kind === 'falling') analytes.add(c.analyte as TestKey);
+        if (c.kind === 'crcl_unavailable') { analytes.add('crcl'); readCrcl(); }
+        if (c.kind === 'latest_value' && c.analyte === 'crcl') readCrcl();
+      }
+    };
     for (const test of rule.tests) {
       // A conditional schedule's own conditions read results the same way a modifier's do.
-      for (const m of [test, ...test.modifiers]) {
-        for (const c of conditionsOf(m)) {
-          if (c.kind === 'latest_value' || c.kind === 'falling') analytes.add(c.analyte as TestKey);
-          if (c.kind === 'crcl_unavailable') { analytes.add('crcl'); readCrcl(); }
-          if (c.kind === 'latest_value' && c.analyte === 'crcl') readCrcl();
-        }
-        if (!('everyMonthsFromValue' in m)) continue;
+      readBy(test);
+      for (const m of test.modifiers) {
+        readBy(m);
         if (m.everyMonthsFromValue) analytes.add(m.everyMonthsFromValue.analyte as TestKey);
         if (m.everyMonthsFromValue?.analyte === 'crcl') readCrcl();
       }
