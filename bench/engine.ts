@@ -123,7 +123,7 @@ async function main() {
     const result = {
       engine, openMs, registerRows, registerMs, eventRows, eventsMs, requirements,
       overdue: overdue.ok ? overdue.value.length : -1,
-      oneTeam, allTeams, floor, stateFloor, stateRows, stateQueries: stateReads!.queries.length,
+      oneTeam, allTeams, floor, stateFloor, stateRows, stateQueries: stateReads!.reads.length,
       peakRssMb: Math.round(peakRss / 1048576), phasePeakRssMb: phasePeaks,
       syncCreated: firstSync.createdTotal, firstSyncMs, repeatSyncMs,
     };

@@ -10,6 +10,7 @@ import type { Database } from '../../src/db/database.js';
 import { monitoringEvents, patientState, patients, prescriptions, responsibilities, teams } from '../../src/db/schema.js';
 import { computeDue } from '../../src/domain/due.js';
 import { RECENT_VALUES_DEPTH, type PatientState } from '../../src/domain/register.js';
+import type { RuleSet } from '../../src/domain/rules/schema.js';
 import { requirementKeyOf, type TestKey } from '../../src/domain/test-keys.js';
 import { loadPatientStates } from '../../src/register/register-state.js';
 import { describeEachEngine } from '../support/databases.js';
@@ -30,6 +31,14 @@ async function addEvents(db: Database, patientId: string, events: EventSpec[]): 
   await db.insert(monitoringEvents).values(events.map(([test, outcome, value, takenOn]) => ({
     patientId, test, requirement: requirementKeyOf(test), outcome, value, unit: value === null ? null : 'unit', takenOn, source: 'test',
   })));
+}
+
+/** The default rules plus a modifier on the lithium level that looks for a fall across three tests. */
+function withLithiumFall(ruleSet: RuleSet): RuleSet {
+  const copy = structuredClone(ruleSet);
+  const level = copy.rules.find((r) => r.id === 'lithium')!.tests.find((t) => t.test === 'lithium_level')!;
+  level.modifiers.push({ id: 'test_lithium_falling', description: 'lithium lower on each of three tests', when: { kind: 'falling', analyte: 'lithium_level', minDrop: 0, tests: 3 }, maxEvery: '1m', sources: level.sources });
+  return copy;
 }
 
 function sorted(states: PatientState[]): PatientState[] {
@@ -66,7 +75,9 @@ describeEachEngine('register state read model', (getDb) => {
   it('as of a date before some events, ignores the later ones', async () => {
     const [state] = await loadPatientStates(getDb(), { asOf: '2026-04-01', patientIds: [lithiumPatient] }, rules);
     expect(state?.lastDone.lithium_level).toBe('2026-03-01');
-    expect(state?.recentValues.lithium_level?.map((p) => p.value)).toEqual([0.7, 0.5]);
+    // The default rules read only the latest lithium level, and eGFR over three tests (a fall).
+    expect(state?.recentValues.lithium_level?.map((p) => p.value)).toEqual([0.7]);
+    expect(state?.recentValues.egfr?.map((p) => p.value)).toEqual([80]);
   });
 
   it('rebuilds the summary when an event is corrected or deleted', async () => {
@@ -164,14 +175,20 @@ describeEachEngine('register state read model', (getDb) => {
       .where(sql`${monitoringEvents.patientId} = ${merged} AND ${monitoringEvents.takenOn} = '2026-03-05'`);
     expect(await lithiumValues(merged)).toEqual([[0.8, '2026-04-05'], [0.65, '2026-03-05'], [0.5, '2026-02-05']]);
 
-    // The loader reads three from the summary, and the events path ranks the same three.
+    // The loader reads as many as the rules look at: the latest under the default rules, all
+    // three under a rule that looks for a fall in lithium over three tests; the events path ranks
+    // the same ones.
     const ids = [merged, single];
-    const fromSummary = sorted(await loadPatientStates(db, { asOf: '2026-11-22', patientIds: ids }, rules));
-    const fromEvents = sorted(await loadPatientStates(db, { asOf: '2026-11-22', patientIds: ids, source: 'events' }, rules));
-    expect(fromSummary.map((s) => s.recentValues.lithium_level?.map((p) => p.value))).toEqual([[0.8, 0.65, 0.5], [0.7, 0.6, 0.5]]);
-    expect(fromEvents).toEqual(fromSummary);
+    const load = (ruleSet: RuleSet, asOf: string, source?: 'events') => loadPatientStates(db, { asOf, patientIds: ids, ...(source ? { source } : {}) }, ruleSet).then(sorted);
+    const lithium = (states: PatientState[]) => states.map((s) => s.recentValues.lithium_level?.map((p) => p.value));
+    expect(lithium(await load(rules, '2026-11-22'))).toEqual([[0.8], [0.7]]);
+    expect(await load(rules, '2026-11-22', 'events')).toEqual(await load(rules, '2026-11-22'));
+    const fallRules = withLithiumFall(rules);
+    const fromSummary = await load(fallRules, '2026-11-22');
+    expect(lithium(fromSummary)).toEqual([[0.8, 0.65, 0.5], [0.7, 0.6, 0.5]]);
+    expect(await load(fallRules, '2026-11-22', 'events')).toEqual(fromSummary);
     // As of a past date the events path keeps three too.
-    const [past] = await loadPatientStates(db, { asOf: '2026-04-30', patientIds: [single] }, rules);
-    expect(past?.recentValues.lithium_level?.map((p) => p.takenOn)).toEqual(['2026-04-15', '2026-03-15', '2026-02-15']);
+    const past = await load(fallRules, '2026-04-30');
+    expect(past.map((s) => s.recentValues.lithium_level?.map((p) => p.takenOn))).toEqual([['2026-04-05', '2026-03-05', '2026-02-05'], ['2026-04-15', '2026-03-15', '2026-02-15']]);
   });
 });
