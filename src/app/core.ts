@@ -19,10 +19,11 @@ import { runBind, runLink } from './commands/admin-commands.js';
 import { runDigest } from './commands/digest-commands.js';
 import { runRecord } from './commands/record-commands.js';
 import { runAudit, runHome, runList, runPatient } from './commands/view-commands.js';
+import type { ActionRecord } from '../domain/actions/records.js';
 import { refused, type ActionRead, type CommandContext, type CoreDeps, type Reply } from './context.js';
 import { deliveryReceipts } from './delivery-receipts.js';
 import { formAgain, openForm } from './forms.js';
-import type { IdentityContext } from './ports.js';
+import type { IdentityContext, ReceiptClaim } from './ports.js';
 import { parseCommand, stripInvocation, type Command } from './grammar.js';
 import { parseActionRef } from '../domain/actions/kinds.js';
 import { coreRequestSchema, type CoreRequest, type CoreRequestParsed, type CoreResponse, type Effect } from './request.js';
@@ -103,18 +104,19 @@ export function createCommandCore(deps: CoreDeps): Core {
 
   /**
    * The request read as a command, before its delivery is de-duplicated. A change to an action
-   * starts reading the action now, so that read and the receipt's write run side by side instead
-   * of one after the other (a button press's reply waits for two round trips, not three). The
-   * read is only a first guess: the store writes only if the action's version is still the one
-   * read, and otherwise reads again. Nothing is written before the delivery is known to be new.
+   * starts reading the action now (`startRead`), with the receipt's claim in the same round trip
+   * when there is one, so a button press's reply waits for two round trips (that, then the
+   * change), not three. The read is only a first guess: the store writes only if the action's
+   * version is still the one read, and otherwise reads again. Nothing changes before the delivery
+   * is known to be new.
    */
-  function understand(request: CoreRequestParsed): Understood {
+  function understand(request: CoreRequestParsed, startRead: (id: number) => Promise<ActionRecord | null>): Understood {
     // "close A-1042" with nothing more asks for the form, as the Close… button does.
     const submission = request.submission ?? formRequestFromText(request.text ?? '');
     const parsed = submission ? commandFromSubmission(submission) : parseCommand(request.text ?? '');
     if (!parsed.ok || submission?.openForm || !CHANGES_AN_ACTION.has(parsed.value.name)) return { submission, parsed };
     const id = (parsed.value as { actionId: number }).actionId;
-    const read = stores.actions.load(id);
+    const read = startRead(id);
     // Observed here so a request that ends early (a repeat, an unlinked person) leaves no unhandled rejection.
     read.catch(() => undefined);
     return { submission, parsed, actionRead: { id, read } };
@@ -174,9 +176,16 @@ export function createCommandCore(deps: CoreDeps): Core {
       // A delivery seen before gets its first reply back; the first one claims the key.
       const deliveryKey = request.deliveryId ? `${request.actor.platform}:${request.actor.tenant}:${request.deliveryId}` : null;
       try {
-        const understood = understand(request);
+        let claiming: Promise<ReceiptClaim> | undefined;
+        const understood = understand(request, (id) => {
+          const load = (actionId: number) => stores.actions.load(actionId);
+          if (!deliveryKey) return load(id);
+          const started = receipts.claimReading(deliveryKey, id, load);
+          claiming = started.claim;
+          return started.action;
+        });
         if (deliveryKey) {
-          const claimed = await receipts.claim(deliveryKey);
+          const claimed = await (claiming ?? receipts.claim(deliveryKey));
           if (!claimed.first) {
             const again: CoreResponse = claimed.response ?? { ok: true, effects: [{ type: 'reply', view: messageView('Already received', 'This request is already being handled; its reply will follow.') }] };
             return { ...again, duplicate: true };

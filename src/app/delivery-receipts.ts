@@ -11,6 +11,7 @@
  * (which may name a patient).
  */
 import type { Logger } from '../logging/logger.js';
+import type { ActionRecord } from '../domain/actions/records.js';
 import type { ReceiptClaim, ReceiptStore } from './ports.js';
 import type { CoreResponse } from './request.js';
 
@@ -20,6 +21,13 @@ const REMEMBER_MAX = 2_000;
 
 export interface DeliveryReceipts {
   claim(key: string): Promise<ReceiptClaim>;
+  /**
+   * Claims the key and starts reading the action the request changes: in one round trip when the
+   * store can, else the two side by side (`read` alone). A reply remembered in this process
+   * answers without either (the action is then not read: the request is a repeat).
+   */
+  claimReading(key: string, actionId: number, read: (id: number) => Promise<ActionRecord | null>):
+    { claim: Promise<ReceiptClaim>; action: Promise<ActionRecord | null> };
   /** Remembers the first reply now; writes it to the receipt row in the background. */
   remember(key: string, response: CoreResponse): void;
   forget(key: string): Promise<void>;
@@ -44,6 +52,13 @@ export function deliveryReceipts(store: ReceiptStore, logger: Logger, clock: () 
       const response = recalled(key);
       if (response) return { first: false, response };
       return store.claim(key);
+    },
+    claimReading(key, actionId, read) {
+      const response = recalled(key);
+      if (response) return { claim: Promise.resolve({ first: false, response }), action: Promise.resolve(null) };
+      if (!store.claimReadingAction) return { claim: store.claim(key), action: read(actionId) };
+      const both = store.claimReadingAction(key, actionId);
+      return { claim: both.then((b) => b.claim), action: both.then((b) => b.action) };
     },
     remember(key, response) {
       // Oldest first: a Map keeps insertion order, so the first key is the one to drop.

@@ -86,6 +86,11 @@ export type ReceiptClaim = { first: true } | { first: false; response: CoreRespo
 export interface ReceiptStore {
   /** The first claim of a key wins; later ones get the first one's saved response (null while it runs). */
   claim(key: string): Promise<ReceiptClaim>;
+  /**
+   * Claims the key and reads the action a button press changes, in one round trip. Optional: a
+   * store without it has the claim and the read run side by side.
+   */
+  claimReadingAction?(key: string, actionId: number): Promise<{ claim: ReceiptClaim; action: ActionRecord | null }>;
   save(key: string, response: CoreResponse): Promise<void>;
   /** Lets a retry of the delivery run again (its first run committed nothing). */
   forget(key: string): Promise<void>;

@@ -57,6 +57,20 @@ const SELECT_ACTIONS = sql`SELECT a.id, a.kind, a.status, a.priority, a.team_id,
     a.claimed_at, a.due_at, a.created_at, a.closed_at, a.outcome, a.outcome_detail, a.closed_reason, a.parent_id, a.version
   FROM actions a JOIN patients p ON p.id = a.patient_id JOIN teams t ON t.id = a.team_id`;
 
+/**
+ * Claims a delivery key and reads one action in a single statement (one round trip, where the
+ * claim and the read side by side were two connections' round trips and waited for the slower).
+ * The read sees the action as of the statement's start, as a separate read would have. Returns
+ * whether this call inserted the key, and the action (null when there is none).
+ */
+export async function claimKeyReadingAction(db: Queryable, key: string, id: number): Promise<{ inserted: boolean; action: ActionRecord | null }> {
+  const [row] = rowsOf<Row>(await db.execute(sql`WITH claimed AS (
+      INSERT INTO request_receipts (delivery_key) VALUES (${key}) ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key)
+    SELECT (SELECT count(*) FROM claimed)::int AS inserted, action.*
+    FROM (SELECT 1) AS one LEFT JOIN LATERAL (${SELECT_ACTIONS} WHERE a.id = ${id}) AS action ON TRUE`));
+  return { inserted: Number(row?.inserted) === 1, action: row && row.id !== null && row.id !== undefined ? toRecord(row) : null };
+}
+
 export async function loadAction(db: Queryable, id: number): Promise<ActionRecord | null> {
   const [row] = rowsOf<Row>(await db.execute(sql`${SELECT_ACTIONS} WHERE a.id = ${id}`));
   return row ? toRecord(row) : null;

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { deliveryReceipts } from '../../src/app/delivery-receipts.js';
 import type { ReceiptClaim, ReceiptStore } from '../../src/app/ports.js';
 import type { CoreResponse } from '../../src/app/request.js';
+import type { ActionRecord } from '../../src/domain/actions/records.js';
 import { createLogger } from '../../src/logging/logger.js';
 
 const reply = (text: string): CoreResponse => ({ ok: true, effects: [{ type: 'reply', view: { title: 'Claimed', fallbackText: text, blocks: [] } as never }] });
@@ -108,6 +109,35 @@ describe('deliveryReceipts', () => {
     // Neither memory nor the row answers for it now: the retry is first again.
     expect(await receipts.claim('k')).toEqual({ first: true });
     fake.release();
+    await receipts.settle();
+  });
+
+  it('claims and reads a pressed action in one store call when the store can, else side by side, and not at all for a remembered repeat', async () => {
+    const action = { id: 1042 } as ActionRecord;
+    const reads: number[] = [];
+    const read = async (id: number) => { reads.push(id); return action; };
+
+    const plain = heldStore();
+    const sideBySide = deliveryReceipts(plain.store, capturedLogger().logger, () => 0).claimReading('teams:T:p1', 1042, read);
+    expect(await sideBySide.claim).toEqual({ first: true });
+    expect(await sideBySide.action).toBe(action);
+    expect(reads).toEqual([1042]);
+
+    const combined = heldStore();
+    const both: string[] = [];
+    combined.store.claimReadingAction = async (key, actionId) => { both.push(`${key} ${actionId}`); return { claim: await combined.store.claim(key), action }; };
+    const receipts = deliveryReceipts(combined.store, capturedLogger().logger, () => 0);
+    const once = receipts.claimReading('teams:T:p2', 1042, read);
+    expect(await once.claim).toEqual({ first: true });
+    expect(await once.action).toBe(action);
+    expect(both).toEqual(['teams:T:p2 1042']);
+    expect(reads).toEqual([1042]);
+
+    receipts.remember('teams:T:p2', reply('A-1042 claimed by you'));
+    const repeat = receipts.claimReading('teams:T:p2', 1042, read);
+    expect(await repeat.claim).toEqual({ first: false, response: reply('A-1042 claimed by you') });
+    expect(await repeat.action).toBeNull();
+    expect(both).toHaveLength(1);
     await receipts.settle();
   });
 });

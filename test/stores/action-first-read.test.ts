@@ -12,7 +12,11 @@ import { rowsOf } from '../../src/db/client.js';
 import { decide } from '../../src/domain/actions/transitions.js';
 import type { StaffMember } from '../../src/domain/identity.js';
 import { ok } from '../../src/domain/outcome.js';
+import { defaultWorkflowConfig } from '../../src/config/workflow.js';
+import { createCore } from '../../src/create-core.js';
+import { createLogger } from '../../src/logging/logger.js';
 import { createStores } from '../../src/stores/create-stores.js';
+import { defaultRules } from '../support/rules.js';
 import { engines } from '../support/databases.js';
 import { createWorld, NOW, USERS, type World } from '../contract/world.js';
 
@@ -67,5 +71,39 @@ describe.each(engines)('a first read taken before someone else changed the actio
     expect(after?.status).toBe('claimed');
     expect(after?.assigneeName).toBe(technician!.name);
     expect(after?.version).toBe(current!.version + 1);
+  });
+
+  it('comes with the delivery\'s receipt in one statement: the first claim of a key gets the action, a repeat gets the saved reply', async () => {
+    const stores = createStores(world.db);
+    const id = await openAction();
+    const key = `test:first-read:${id}`;
+    const first = await stores.receipts.claimReadingAction!(key, id);
+    expect(first.claim).toEqual({ first: true });
+    expect(first.action).toEqual(await stores.actions.load(id));
+
+    const saved = { ok: true, effects: [] };
+    await stores.receipts.save(key, saved);
+    const repeat = await stores.receipts.claimReadingAction!(key, id);
+    expect(repeat.claim).toEqual({ first: false, response: saved });
+    expect(repeat.action?.id).toBe(id);
+
+    const missing = await stores.receipts.claimReadingAction!(`${key}:missing`, 987_654_321);
+    expect(missing).toEqual({ claim: { first: true }, action: null });
+  });
+
+  it('a press delivered twice is claimed once, whether the repeat reaches this instance or another', async () => {
+    const id = await openAction();
+    const press = consoleRequest(USERS.technician.email, `claim A-${id}`, `press-${id}`);
+    const first = await world.core.handle(press);
+    const again = await world.core.handle(press);
+    expect(first.ok).toBe(true);
+    expect(again).toEqual({ ...first, duplicate: true });
+    // Another instance knows the delivery only from its receipt row, written after the reply.
+    await world.core.settle?.();
+    const elsewhere = createCore({ db: world.db, ruleSet: defaultRules(), workflow: defaultWorkflowConfig, now: () => NOW, logger: createLogger('error', () => {}) });
+    expect(await elsewhere.handle(press)).toEqual({ ...first, duplicate: true });
+    const [claims] = rowsOf<{ n: number }>(await world.db.execute(sql`SELECT count(*)::int AS n FROM audit_events
+      WHERE entity_id = ${`A-${id}`} AND verb = 'action.claimed'`));
+    expect(claims!.n).toBe(1);
   });
 });
