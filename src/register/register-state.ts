@@ -36,8 +36,8 @@ export interface AnalytesRead {
   analytes: TestKey[];
   /**
    * How many of each analyte's newest values the conditions look at: the `tests` of a falling
-   * condition, else 1. The summary keeps RECENT_VALUES_DEPTH of every analyte; shipping only what
-   * is read made the organisation's due list a fifth faster (most analytes need only the latest).
+   * condition, else 1. The summary keeps RECENT_VALUES_DEPTH of every analyte; only what is read
+   * is sent (most analytes need only the latest: a few percent of the organisation's due list).
    */
   depth: Partial<Record<TestKey, number>>;
   /**
