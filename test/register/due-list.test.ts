@@ -23,14 +23,15 @@ async function list(db: Database, options: { team?: string; asOf?: string; statu
   return due.value;
 }
 
-/** Every team's own list, joined and put in the list's order (the engine's sort). */
+/** Every team's own list, joined, in patient, drug and test order. */
 async function teamByTeam(db: Database, refs: string[], asOf: string): Promise<DueItem[]> {
   const items: DueItem[] = [];
   for (const ref of refs) items.push(...await list(db, { team: `Team ${ref}`, asOf }));
-  return computeDueOrder(items);
+  return byPatientDrugTest(items);
 }
 
-const computeDueOrder = (items: DueItem[]) => [...items].sort((a, b) => JSON.stringify([a.patientRef, a.drug, a.test]).localeCompare(JSON.stringify([b.patientRef, b.drug, b.test])));
+/** One order for lists gathered in different ways, so that they compare item by item. */
+const byPatientDrugTest = (items: DueItem[]) => [...items].sort((a, b) => JSON.stringify([a.patientRef, a.drug, a.test]).localeCompare(JSON.stringify([b.patientRef, b.drug, b.test])));
 
 describeEachEngine('organisation due list', (getDb) => {
   const refs: string[] = [];
@@ -66,7 +67,7 @@ describeEachEngine('organisation due list', (getDb) => {
     const organisation = await list(db, {});
     const fromEvents = computeDue(await loadPatientStates(db, { asOf: AS_OF, source: 'events' }, rules), rules, AS_OF);
     expect(organisation).toEqual(fromEvents);
-    expect(computeDueOrder(organisation)).toEqual(await teamByTeam(db, refs, AS_OF));
+    expect(byPatientDrugTest(organisation)).toEqual(await teamByTeam(db, refs, AS_OF));
     expect(new Set(organisation.map((i) => i.patientRef))).toEqual(new Set(refs));
 
     const item = (ref: string, test: string) => organisation.find((i) => i.patientRef === ref && i.test === test);
@@ -82,7 +83,7 @@ describeEachEngine('organisation due list', (getDb) => {
     const due = await list(db, { status: 'due' });
     expect(due).toEqual((await list(db, {})).filter((i) => ['overdue', 'never_done', 'due_soon'].includes(i.status)));
     const inTransaction = await db.transaction(async (tx) => {
-      const result = await dueList(tx as unknown as Database, rules, { asOf: AS_OF, status: 'due' });
+      const result = await dueList(tx, rules, { asOf: AS_OF, status: 'due' });
       return result.ok ? result.value : null;
     });
     expect(inTransaction).toEqual(due);
@@ -92,7 +93,7 @@ describeEachEngine('organisation due list', (getDb) => {
     const db = getDb();
     const asOf = '2026-11-10';
     const organisation = await list(db, { asOf });
-    expect(computeDueOrder(organisation)).toEqual(await teamByTeam(db, refs, asOf));
+    expect(byPatientDrugTest(organisation)).toEqual(await teamByTeam(db, refs, asOf));
     // The lithium level taken on 2026-11-20 is not yet known on 2026-11-10.
     expect(organisation.find((i) => i.patientRef === 'ORG-006' && i.test === 'lithium_level')?.lastDone).toBeNull();
   });
