@@ -8,16 +8,22 @@
  *   production pacing, log level info (the default) to stderr.
  * - `bare`: a teams-ai Application on TeamsAdapter({}) whose Action.Execute handler only returns
  *   a tiny static card: the floor.
+ * - `bare-read`, `bare-write`: the same app whose handler first makes one database round trip
+ *   through the service's own driver set-up (openDatabase: postgres.js, prepared statements): a
+ *   one-row SELECT, or a one-row INSERT committed (a WAL flush, as every claim's commit has) into
+ *   a scratch table of the bench database. The rungs between answering and claiming: what one
+ *   round trip, and one durable write, cost on this machine at the same invoke rate.
  *
  * Prints `READY <port>`. Answers the parent's IPC messages as bench/slack-server.ts does (`mark`,
  * `stats`, `stop`).
  *
- * Usage: tsx bench/teams-server.ts closedloop|bare DATABASE_URL CONNECTOR_URL TENANT_ID
+ * Usage: tsx bench/teams-server.ts closedloop|bare|bare-read|bare-write DATABASE_URL CONNECTOR_URL TENANT_ID
  */
 import type http from 'node:http';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Application, TeamsAdapter, type AdaptiveCard, type TurnState } from '@microsoft/teams-ai';
 import { MemoryStorage } from 'botbuilder';
+import { sql } from 'drizzle-orm';
 import { createTeamsAdapter, TEAMS_MESSAGES_PATH } from '../adapters/teams/app.js';
 import { processWith } from '../adapters/teams/http.js';
 import { createConversationStore, createCore, type Core } from '../src/index.js';
@@ -66,13 +72,27 @@ if (mode === 'closedloop') {
   const adapter = new TeamsAdapter({});
   const app = new Application<TurnState>({ adapter, storage: new MemoryStorage(), startTypingTimer: false, removeRecipientMention: true });
   const card = { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: 'Done.', wrap: true }] } as unknown as AdaptiveCard;
-  app.adaptiveCards.actionExecute(/.*/, async () => card);
+  const floorWork = await floorWorkFor(mode);
+  app.adaptiveCards.actionExecute(/.*/, async () => {
+    await floorWork();
+    return card;
+  });
   const handler = processWith(adapter, (ctx) => app.run(ctx));
   route = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if ((req.url ?? '').split('?')[0] !== TEAMS_MESSAGES_PATH) return false;
     handler(req, res).catch((err: unknown) => logger.unexpected(err, { adapter: 'teams', surface: 'http' }));
     return true;
   };
+}
+
+/** What a floor app's handler does before it answers: nothing, one read round trip, or one committed insert. */
+async function floorWorkFor(floorMode: string): Promise<() => Promise<unknown>> {
+  if (floorMode === 'bare-read') return () => handle.db.execute(sql`SELECT ${1}::int AS one`);
+  if (floorMode === 'bare-write') {
+    await handle.db.execute(sql`CREATE TABLE IF NOT EXISTS bench_floor_writes (id bigserial PRIMARY KEY, at timestamptz NOT NULL)`);
+    return () => handle.db.execute(sql`INSERT INTO bench_floor_writes (at) VALUES (${new Date().toISOString()}::timestamptz)`);
+  }
+  return async () => undefined;
 }
 
 const server = createHttpServer(handle.db, { driver: 'postgres', rulesVersion: 'bench', startedAt: new Date() }, logger, [route]);

@@ -10,6 +10,13 @@
  * returns a tiny static card, driven at the same invoke rate by 50 people, and flat out to show
  * its capacity. Target: p99 ≤ 2× the bare app's p99 at the same rate.
  *
+ * Between the two, two rungs at the same rate: the bare app making one database round trip (a
+ * one-row SELECT) before it answers, and one committed one-row INSERT. A claim must commit before
+ * its card says "claimed", so the committed-insert rung is the least any correct claim can cost
+ * here; on a 2-core virtual machine it alone measures 1.6–2× the bare app (each round trip after
+ * an idle gap waits for a sleeping process and CPU to wake: about 0.7 ms at p50, 3 ms at p99; the
+ * suite prints that too, from bench/round-trip.ts).
+ *
  * The server also times core.handle() inside each invoke, printed under the closedloop rows: what
  * of the response time is the claim itself (its transaction) and what is botbuilder, teams-ai and
  * the adapter.
@@ -33,6 +40,7 @@ import type { Database } from '../src/db/database.js';
 import type { FakeTeamsMember } from '../test/support/fake-connector.js';
 import type { ServerStats } from './slack-server.js';
 import type { ConnectorStats } from './teams-fake.js';
+import { roundTrips } from './round-trip.js';
 import { driveInvokes, type InvokeDrive, type InvokeDriveOptions } from './teams-load.js';
 import { ask, start, stop, type Child } from './processes.js';
 import { createBenchDatabase, ms, perSecond, postgresUnavailable, verdict, type Latency } from './support.js';
@@ -120,7 +128,7 @@ async function measure(server: Child, options: Omit<InvokeDriveOptions, 'warmupS
   return { drive: measured, server: await ask<Measured['server']>(server, 'stats'), warnings };
 }
 
-async function withServer<T>(mode: 'bare' | 'closedloop', dbUrl: string, connectorUrl: string, fn: (server: Child, url: URL) => Promise<T>): Promise<T> {
+async function withServer<T>(mode: 'bare' | 'bare-read' | 'bare-write' | 'closedloop', dbUrl: string, connectorUrl: string, fn: (server: Child, url: URL) => Promise<T>): Promise<T> {
   const server = await start('bench/teams-server.ts', [mode, dbUrl, connectorUrl, TENANT_ID]);
   try {
     return await fn(server, new URL(`http://127.0.0.1:${server.ready}/api/messages`));
@@ -170,7 +178,12 @@ async function main(): Promise<void> {
       await measure(server, { url, users: USERS, intervalMs: (USERS / rate) * 1000, body: bareBody }),
       await measure(server, { url, users: USERS, body: bareBody }),
     ]);
+    // The rungs between the floor and a claim: the same app making one database round trip, then one committed write, before it answers.
+    const paced = { users: USERS, intervalMs: (USERS / rate) * 1000, body: bareBody };
+    const bareRead = await withServer('bare-read', database.url, serviceUrl, (server, url) => measure(server, { url, ...paced }));
+    const bareWrite = await withServer('bare-write', database.url, serviceUrl, (server, url) => measure(server, { url, ...paced }));
     const connector = await ask<ConnectorStats>(fake, 'stats');
+    const trips = await roundTrips(database.db);
 
     const count = async (query: ReturnType<typeof sql>) => Number(rowsOf<{ n: number }>(await database.db.execute(query))[0]?.n ?? 0);
     const claimed = await count(sql`SELECT count(*)::int AS n FROM audit_events WHERE verb = 'action.claimed' AND via = 'teams'`);
@@ -185,11 +198,18 @@ async function main(): Promise<void> {
     console.log(`machine load average: ${loadBefore} before, ${load()} after`);
     console.log(line(['invoke response, measured run', 'p50', 'p99', 'max', 'invokes', 'server CPU/loop', 'loop p99', 'load generator CPU']));
     console.log(row('closedloop: Claim (people read the card)', real));
+    console.log(line(['  of which core.handle() (the claim itself)', ...latencyCells(real.server.handle).slice(0, 3)]));
     console.log(row('FLOOR: bare teams-ai app, same invoke rate', bare));
     console.log(row('bare teams-ai app flat out (its capacity)', flatOut));
-    console.log(line(['  of which core.handle() (the claim itself)', ...latencyCells(real.server.handle).slice(0, 3)]));
+    console.log(row('bare app + one SELECT round trip, same rate', bareRead));
+    console.log(row('bare app + one committed INSERT, same rate', bareWrite));
     const ratio = real.drive.response.p99 / bare.drive.response.p99;
     console.log(`p99 ÷ bare p99 at the same rate: ${ratio.toFixed(2)}× (÷ bare flat out: ${(real.drive.response.p99 / flatOut.drive.response.p99).toFixed(2)}×)`);
+    const rung = (r: Measured) => `${(r.drive.response.p99 / bare.drive.response.p99).toFixed(2)}×`;
+    console.log(`  the rungs' p99 ÷ bare p99: one round trip ${rung(bareRead)}, one committed insert ${rung(bareWrite)}; ` +
+      `closedloop p99 ÷ the committed-insert rung: ${(real.drive.response.p99 / bareWrite.drive.response.p99).toFixed(2)}×`);
+    const trip = (l: Latency) => `p50 ${ms(l.p50)}, p99 ${ms(l.p99)}`;
+    console.log(`  one SELECT round trip from this process: back to back ${trip(trips.backToBack)}; one every 20 ms ${trip(trips.afterGap)}`);
     if (stress) {
       console.log(row('stress: no think time (server saturated)', stress));
       console.log(line(['  of which core.handle()', ...latencyCells(stress.server.handle).slice(0, 3)]));
@@ -198,11 +218,13 @@ async function main(): Promise<void> {
     const runs = [real, ...(stress ? [stress] : [])];
     const n = (x: number) => x.toLocaleString('en-GB');
     const sentAll = runs.reduce((s, r) => s + r.drive.sentTotal, 0);
-    const withCard = runs.reduce((s, r) => s + r.drive.withCard, 0) + bare.drive.withCard + flatOut.drive.withCard;
-    const invokesAll = sentAll + bare.drive.sentTotal + flatOut.drive.sentTotal;
+    const floors = [bare, flatOut, bareRead, bareWrite];
+    const withCard = runs.reduce((s, r) => s + r.drive.withCard, 0) + floors.reduce((s, r) => s + r.drive.withCard, 0);
+    const floorInvokes = floors.reduce((s, r) => s + r.drive.sentTotal, 0);
+    const invokesAll = sentAll + floorInvokes;
     const claimCards = runs.reduce((s, r) => s + (r.drive.kinds.claimed ?? 0), 0);
     const otherCards = runs.map((r) => Object.entries(r.drive.kinds).filter(([k]) => k !== 'claimed').map(([k, v]) => `${k} ×${v}`).join(', ')).filter(Boolean);
-    console.log(`work (${n(sentAll)} closedloop invokes, warm-up and stress included; ${n(bare.drive.sentTotal + flatOut.drive.sentTotal)} to the bare app):`);
+    console.log(`work (${n(sentAll)} closedloop invokes, warm-up and stress included; ${n(floorInvokes)} to the bare apps):`);
     console.log(`  answered 200 with a card: ${n(withCard)} of ${n(invokesAll)}; closedloop cards saying "… claimed A-…": ${n(claimCards)}${otherCards.length ? `; other cards: ${otherCards.join('; ')}` : ''}`);
     console.log(`  claims audited (via teams): ${n(claimed)} on ${n(claimedActions)} distinct actions; outbox still queued: ${n(queued)}`);
     console.log(`  Bot Connector calls: ${Object.entries(connector).map(([k, v]) => `${k} ×${n(v)}`).join(', ') || 'none'}`);
