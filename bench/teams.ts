@@ -13,9 +13,9 @@
  * Between the two, two rungs at the same rate: the bare app making one database round trip (a
  * one-row SELECT) before it answers, and one committed one-row INSERT. A claim must commit before
  * its card says "claimed", so the committed-insert rung is the least any correct claim can cost
- * here; on a 2-core virtual machine it alone measures 1.6–2× the bare app (each round trip after
- * an idle gap waits for a sleeping process and CPU to wake: about 0.7 ms at p50, 3 ms at p99; the
- * suite prints that too, from bench/round-trip.ts).
+ * here; on a 2-core virtual machine it alone measures 1.5–2× the bare app (each round trip after
+ * an idle gap waits for a sleeping process and CPU to wake: 0.6–0.7 ms at p50, up to 3 ms at p99;
+ * the suite prints that too, from bench/round-trip.ts).
  *
  * The server also times core.handle() inside each invoke, printed under the closedloop rows: what
  * of the response time is the claim itself (its transaction) and what is botbuilder, teams-ai and
@@ -174,12 +174,12 @@ async function main(): Promise<void> {
     // The floor, at the same invoke rate (each person paced), then flat out.
     const rate = real.drive.sent / SECONDS;
     const bareBody = (user: number) => claimInvoke(serviceUrl, user, 1);
+    const paced = { users: USERS, intervalMs: (USERS / rate) * 1000, body: bareBody };
     const [bare, flatOut] = await withServer('bare', database.url, serviceUrl, async (server, url) => [
-      await measure(server, { url, users: USERS, intervalMs: (USERS / rate) * 1000, body: bareBody }),
+      await measure(server, { url, ...paced }),
       await measure(server, { url, users: USERS, body: bareBody }),
     ]);
     // The rungs between the floor and a claim: the same app making one database round trip, then one committed write, before it answers.
-    const paced = { users: USERS, intervalMs: (USERS / rate) * 1000, body: bareBody };
     const bareRead = await withServer('bare-read', database.url, serviceUrl, (server, url) => measure(server, { url, ...paced }));
     const bareWrite = await withServer('bare-write', database.url, serviceUrl, (server, url) => measure(server, { url, ...paced }));
     const connector = await ask<ConnectorStats>(fake, 'stats');
