@@ -19,7 +19,6 @@ import { runBind, runLink } from './commands/admin-commands.js';
 import { runDigest } from './commands/digest-commands.js';
 import { runRecord } from './commands/record-commands.js';
 import { runAudit, runHome, runList, runPatient } from './commands/view-commands.js';
-import type { ActionRecord } from '../domain/actions/records.js';
 import { refused, type ActionRead, type CommandContext, type CoreDeps, type Reply } from './context.js';
 import { deliveryReceipts } from './delivery-receipts.js';
 import { formAgain, openForm } from './forms.js';
@@ -102,24 +101,29 @@ export function createCommandCore(deps: CoreDeps): Core {
   const identities = identityCache(() => performance.now());
   const receipts = deliveryReceipts(stores.receipts, deps.logger, () => performance.now());
 
-  /**
-   * The request read as a command, before its delivery is de-duplicated. A change to an action
-   * starts reading the action now (`startRead`), with the receipt's claim in the same round trip
-   * when there is one, so a button press's reply waits for two round trips (that, then the
-   * change), not three. The read is only a first guess: the store writes only if the action's
-   * version is still the one read, and otherwise reads again. Nothing changes before the delivery
-   * is known to be new.
-   */
-  function understand(request: CoreRequestParsed, startRead: (id: number) => Promise<ActionRecord | null>): Understood {
+  /** The request read as a command, and the action it changes (if it changes one). */
+  function understand(request: CoreRequestParsed): Understood & { changes?: number } {
     // "close A-1042" with nothing more asks for the form, as the Close… button does.
     const submission = request.submission ?? formRequestFromText(request.text ?? '');
     const parsed = submission ? commandFromSubmission(submission) : parseCommand(request.text ?? '');
     if (!parsed.ok || submission?.openForm || !CHANGES_AN_ACTION.has(parsed.value.name)) return { submission, parsed };
-    const id = (parsed.value as { actionId: number }).actionId;
-    const read = startRead(id);
+    return { submission, parsed, changes: (parsed.value as { actionId: number }).actionId };
+  }
+
+  /**
+   * Starts, before the delivery is known to be new, the reads a request needs first: the
+   * receipt's claim, and the action it changes, in one round trip when there are both. A button
+   * press's reply then waits for two round trips (that, then the change), not three. The action
+   * read is only a first guess: the store writes only if the action's version is still the one
+   * read, and otherwise reads again. Nothing changes before the delivery is known to be new.
+   */
+  function startReads(deliveryKey: string | null, actionId: number | undefined): { claim?: Promise<ReceiptClaim>; actionRead?: ActionRead } {
+    if (actionId === undefined) return deliveryKey ? { claim: receipts.claim(deliveryKey) } : {};
+    const load = (id: number) => stores.actions.load(id);
+    const started = deliveryKey ? receipts.claimReading(deliveryKey, actionId, load) : { claim: undefined, action: load(actionId) };
     // Observed here so a request that ends early (a repeat, an unlinked person) leaves no unhandled rejection.
-    read.catch(() => undefined);
-    return { submission, parsed, actionRead: { id, read } };
+    started.action.catch(() => undefined);
+    return { claim: started.claim, actionRead: { id: actionId, read: started.action } };
   }
   async function resolve(account: PlatformAccount, context: IdentityContext): Promise<StaffMember | null> {
     const key = identityLabel(account);
@@ -176,22 +180,16 @@ export function createCommandCore(deps: CoreDeps): Core {
       // A delivery seen before gets its first reply back; the first one claims the key.
       const deliveryKey = request.deliveryId ? `${request.actor.platform}:${request.actor.tenant}:${request.deliveryId}` : null;
       try {
-        let claiming: Promise<ReceiptClaim> | undefined;
-        const understood = understand(request, (id) => {
-          const load = (actionId: number) => stores.actions.load(actionId);
-          if (!deliveryKey) return load(id);
-          const started = receipts.claimReading(deliveryKey, id, load);
-          claiming = started.claim;
-          return started.action;
-        });
-        if (deliveryKey) {
-          const claimed = await (claiming ?? receipts.claim(deliveryKey));
+        const { changes, ...understood } = understand(request);
+        const { claim, actionRead } = startReads(deliveryKey, changes);
+        if (claim) {
+          const claimed = await claim;
           if (!claimed.first) {
             const again: CoreResponse = claimed.response ?? { ok: true, effects: [{ type: 'reply', view: messageView('Already received', 'This request is already being handled; its reply will follow.') }] };
             return { ...again, duplicate: true };
           }
         }
-        const result = await run(request, understood);
+        const result = await run(request, { ...understood, ...(actionRead ? { actionRead } : {}) });
         if (deliveryKey) receipts.remember(deliveryKey, result);
         if (result.changed) deps.afterChange?.();
         return result;
